@@ -1,0 +1,93 @@
+"""The record contract between readers/mappers, linkage and the writer.
+
+A mapper turns one source record into either a :class:`MappedRecord` (nodes and
+relationships in ontology terms, plus in-memory identity evidence for linkage) or a
+:class:`Rejection` (quarantined with position and reason), or a :class:`Skipped`
+(counted, with a stated reason, e.g. a FHIR resource type the ontology does not map).
+
+Nothing here is ever written as-is: :class:`IdentityEvidence` holds raw quasi-identifiers
+in memory only, inside the loader boundary, and is never logged or sent to Neo4j.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+Props = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRow:
+    """One node to MERGE: `label` is an ontology class name, `key` its key properties."""
+
+    label: str
+    key: Props
+    props: Props = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RelRow:
+    """One relationship to MERGE between two nodes identified by label and key."""
+
+    type: str
+    start_label: str
+    start_key: Props
+    end_label: str
+    end_key: Props
+    props: Props = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityEvidence:
+    """Raw identifiers of a person, in memory only (never written, never logged).
+
+    `person_ref` is the key of the PseudonymisedPerson node the mapper emitted for this
+    record (domain and pseudo_id), so linkage can attach its outcome to that node.
+    """
+
+    person_ref: Props
+    provider_ods: str
+    local_patient_id: str | None = None
+    nhs_number: str | None = None  # verified (Modulus 11) or None
+    given_name: str | None = None
+    family_name: str | None = None
+    birth_date: str | None = None  # ISO date
+    sex_code: str | None = None
+    postcode: str | None = None
+
+    def __repr__(self) -> str:  # never print raw identifiers
+        return f"IdentityEvidence(person_ref={self.person_ref!r}, provider_ods={self.provider_ods!r})"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True, slots=True)
+class MappedRecord:
+    source: str  # e.g. "csv:waiting_list", "fhir", "hl7", "ods:etr"
+    position: str  # file and line/entry, e.g. "wl.csv:17" or "bundle.json#entry[4]"
+    record_key: str  # stable key of the source record within its source
+    content_hash: str  # sha256 of the canonical source record
+    nodes: list[NodeRow] = field(default_factory=list)
+    rels: list[RelRow] = field(default_factory=list)
+    identities: list[IdentityEvidence] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A quarantined record. `reason` and `field` never contain raw identifying values."""
+
+    source: str
+    position: str
+    field: str | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    source: str
+    position: str
+    reason: str
+
+
+Outcome = MappedRecord | Rejection | Skipped

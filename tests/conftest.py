@@ -1,0 +1,70 @@
+"""Test fixtures: one real Neo4j server per test run, and a clean graph per test.
+
+The test server runs from its own state folder and port (``OPENFDP_TEST_STATE_DIR``,
+default ``.openfdp/test``; ``OPENFDP_TEST_BOLT_PORT``, default 7697) with a small heap and
+page cache, and is started by the first test that needs it (or reused if already running).
+When ``NEO4J_URI`` is set, that server is used instead and nothing is started.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from neo4j import Driver
+
+from graph_service.settings import REPO_ROOT, Settings
+from graph_service.store import local_server
+from graph_service.store.driver import open_driver
+
+TEST_STATE_DIR = Path(os.environ.get("OPENFDP_TEST_STATE_DIR", str(REPO_ROOT / ".openfdp" / "test")))
+TEST_BOLT_PORT = int(os.environ.get("OPENFDP_TEST_BOLT_PORT", "7697"))
+TEST_PASSWORD = "openfdp-test-password"  # noqa: S105 - a throw-away local test server
+
+
+def make_test_settings(**overrides: object) -> Settings:
+    base: dict[str, object] = {
+        "mode": "development",
+        "state_dir": TEST_STATE_DIR,
+        "neo4j": {
+            "bolt_port": TEST_BOLT_PORT,
+            "password": TEST_PASSWORD,
+            "heap": "1g",
+            "pagecache": "512m",
+        },
+    }
+    base.update(overrides)
+    return Settings(**base)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def test_settings() -> Settings:
+    return make_test_settings()
+
+
+@pytest.fixture(scope="session")
+def neo4j_server(test_settings: Settings) -> local_server.ServerInfo:
+    """The real Neo4j server for this run (started here unless NEO4J_URI points elsewhere)."""
+    if test_settings.neo4j.external:
+        return local_server.probe(test_settings)
+    return local_server.start(test_settings)
+
+
+@pytest.fixture(scope="session")
+def neo4j_driver(neo4j_server: local_server.ServerInfo, test_settings: Settings) -> Iterator[Driver]:
+    driver = open_driver(test_settings)
+    yield driver
+    driver.close()
+
+
+def wipe(driver: Driver) -> None:
+    driver.execute_query("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS")
+
+
+@pytest.fixture()
+def clean_graph(neo4j_driver: Driver) -> Driver:
+    """A driver to an empty graph (all nodes and relationships removed; schema kept)."""
+    wipe(neo4j_driver)
+    return neo4j_driver
