@@ -91,3 +91,17 @@ class Skipped:
 
 
 Outcome = MappedRecord | Rejection | Skipped
+
+
+@dataclass(frozen=True)
+class MapContext:
+    """What every mapper needs besides the record: the pseudonymiser and the code lists.
+
+    `code_lists` maps a concept scheme name (e.g. ``RTT_STATUS``, ``TFC``) to its codes and
+    labels, taken from the compiled ontology. `source_ods` is the provider a feed belongs to
+    when the records do not say (``openfdp load ... --source ODS``).
+    """
+
+    pseudonymiser: Any  # loaders.privacy.Pseudonymiser (Any keeps this module dependency-free)
+    code_lists: dict[str, dict[str, str]] = field(default_factory=dict)
+    source_ods: str | None = None
