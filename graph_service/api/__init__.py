@@ -1,0 +1,1 @@
+"""The HTTP edge: FastAPI app, strawberry GraphQL schema, auth, audit, analyst Cypher."""
