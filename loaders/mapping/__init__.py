@@ -1,0 +1,1 @@
+"""Pure mappers: one source record -> ontology rows (MappedRecord | Rejection | Skipped)."""
