@@ -57,7 +57,9 @@ class IdentityEvidence:
     postcode: str | None = None
 
     def __repr__(self) -> str:  # never print raw identifiers
-        return f"IdentityEvidence(person_ref={self.person_ref!r}, provider_ods={self.provider_ods!r})"
+        return (
+            f"IdentityEvidence(person_ref={self.person_ref!r}, provider_ods={self.provider_ods!r})"
+        )
 
     __str__ = __repr__
 

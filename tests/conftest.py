@@ -13,15 +13,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from neo4j import Driver
 
 from graph_service.settings import REPO_ROOT, Settings
 from graph_service.store import local_server
 from graph_service.store.driver import open_driver
+from neo4j import Driver
 
-TEST_STATE_DIR = Path(os.environ.get("OPENFDP_TEST_STATE_DIR", str(REPO_ROOT / ".openfdp" / "test")))
+TEST_STATE_DIR = Path(
+    os.environ.get("OPENFDP_TEST_STATE_DIR", str(REPO_ROOT / ".openfdp" / "test"))
+)
 TEST_BOLT_PORT = int(os.environ.get("OPENFDP_TEST_BOLT_PORT", "7697"))
-TEST_PASSWORD = "openfdp-test-password"  # noqa: S105 - a throw-away local test server
+TEST_PASSWORD = "openfdp-test-password"
 
 
 def make_test_settings(**overrides: object) -> Settings:
@@ -45,15 +47,22 @@ def test_settings() -> Settings:
 
 
 @pytest.fixture(scope="session")
-def neo4j_server(test_settings: Settings) -> local_server.ServerInfo:
-    """The real Neo4j server for this run (started here unless NEO4J_URI points elsewhere)."""
+def neo4j_server(test_settings: Settings) -> Iterator[local_server.ServerInfo]:
+    """The real Neo4j server for this run (started here unless NEO4J_URI points elsewhere).
+
+    The server is left running after the run so the next run reuses it (about 10 s saved);
+    `scripts/test.sh` stops it at the end unless OPENFDP_TEST_KEEP_NEO4J=1.
+    """
     if test_settings.neo4j.external:
-        return local_server.probe(test_settings)
-    return local_server.start(test_settings)
+        yield local_server.probe(test_settings)
+        return
+    yield local_server.start(test_settings)
 
 
 @pytest.fixture(scope="session")
-def neo4j_driver(neo4j_server: local_server.ServerInfo, test_settings: Settings) -> Iterator[Driver]:
+def neo4j_driver(
+    neo4j_server: local_server.ServerInfo, test_settings: Settings
+) -> Iterator[Driver]:
     driver = open_driver(test_settings)
     yield driver
     driver.close()

@@ -14,7 +14,8 @@ from graph_service.store.errors import StoreError
 app = typer.Typer(
     name="openfdp",
     help=(
-        "openfdp: an open, auditable graph ontology and linkage service for NHS trusts and ICSs.\n\n"
+        "openfdp: an open, auditable graph ontology and linkage service for NHS trusts "
+        "and ICSs.\n\n"
         "Start with `openfdp demo run` (Neo4j up, demo data loaded, API serving)."
     ),
     no_args_is_help=True,

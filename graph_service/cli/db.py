@@ -1,4 +1,4 @@
-"""`openfdp db start|stop|status|logs`: the local Neo4j server (or the external one in NEO4J_URI)."""
+"""`openfdp db start|stop|status|logs`: the local Neo4j server, or the one in NEO4J_URI."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ def start() -> None:
     s = settings()
     if s.neo4j.external:
         info = _probe_or_fail()
-        console.print(f"Using external Neo4j at {info.uri} ({info.version} {info.edition}); nothing started.")
+        console.print(
+            f"Using external Neo4j at {info.uri} ({info.version} {info.edition}); nothing started."
+        )
         return
     t0 = time.monotonic()
     info = local_server.start(s, progress=lambda msg: console.print(f"[dim]{msg}[/dim]"))
@@ -62,7 +64,9 @@ def status() -> None:
 
 
 @app.command()
-def logs(lines: int = typer.Option(40, "--lines", "-n", help="How many lines of each log.")) -> None:
+def logs(
+    lines: int = typer.Option(40, "--lines", "-n", help="How many lines of each log."),
+) -> None:
     """Print the tail of the local server's logs."""
     console.print(local_server.log_tail(settings(), lines), markup=False, highlight=False)
 
@@ -72,8 +76,9 @@ def _probe_or_fail() -> local_server.ServerInfo:
     try:
         return local_server.probe(s)
     except AuthError as exc:
-        raise ConnectionFailed(f"Neo4j at {s.neo4j.effective_uri} refused the configured credentials") from exc
+        raise ConnectionFailed(
+            f"Neo4j at {s.neo4j.effective_uri} refused the configured credentials"
+        ) from exc
     except (ServiceUnavailable, OSError) as exc:
         err_console.print(f"Neo4j does not answer at {s.neo4j.effective_uri}.")
         raise typer.Exit(1) from exc
-

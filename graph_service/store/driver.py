@@ -1,12 +1,12 @@
-"""Building the one Neo4j driver a process uses (at the edge: a CLI `with` block or the API lifespan)."""
+"""The one Neo4j driver a process uses, built at the edge (a CLI `with` block, the API lifespan)."""
 
 from __future__ import annotations
 
-from neo4j import AsyncDriver, AsyncGraphDatabase, Driver, GraphDatabase
 from neo4j.exceptions import AuthError, ServiceUnavailable
 
 from graph_service.settings import Settings
 from graph_service.store.errors import ConnectionFailed
+from neo4j import AsyncDriver, AsyncGraphDatabase, Driver, GraphDatabase
 
 
 def open_driver(settings: Settings, *, verify: bool = True) -> Driver:
@@ -19,7 +19,9 @@ def open_driver(settings: Settings, *, verify: bool = True) -> Driver:
             driver.verify_connectivity()
         except AuthError as exc:
             driver.close()
-            raise ConnectionFailed(f"Neo4j at {n.effective_uri} refused the configured credentials") from exc
+            raise ConnectionFailed(
+                f"Neo4j at {n.effective_uri} refused the configured credentials"
+            ) from exc
         except (ServiceUnavailable, OSError) as exc:
             driver.close()
             raise ConnectionFailed(

@@ -20,11 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from graph_service.settings import REPO_ROOT, Settings
 from graph_service.store.errors import ServerSetupError
+from neo4j import GraphDatabase
 
 POM = REPO_ROOT / "neo4j" / "pom.xml"
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
@@ -97,7 +97,9 @@ def ensure_jars(settings: Settings, progress: Progress = _quiet) -> Path:
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0 or not any(tmp.glob("neo4j-5*.jar")):
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
-        raise ServerSetupError(f"Maven could not resolve org.neo4j:neo4j:{settings.neo4j.version}:\n{tail}")
+        raise ServerSetupError(
+            f"Maven could not resolve org.neo4j:neo4j:{settings.neo4j.version}:\n{tail}"
+        )
     shutil.rmtree(lib, ignore_errors=True)
     tmp.rename(lib)
     marker.write_text(settings.neo4j.version)
@@ -178,11 +180,14 @@ def _set_initial_password(settings: Settings, lib: Path, home: Path) -> None:
     password = settings.neo4j.password.get_secret_value()
     if len(password) < 8:
         raise ServerSetupError("the Neo4j password must have at least 8 characters")
+    admin = ["java", "-Xmx256m", "-cp", f"{lib}/*", "org.neo4j.cli.AdminTool"]
     proc = subprocess.run(
-        ["java", "-Xmx256m", "-cp", f"{lib}/*", "org.neo4j.cli.AdminTool",
-         "dbms", "set-initial-password", password],  # fmt: skip
-        env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        [*admin, "dbms", "set-initial-password", password],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if proc.returncode != 0:
         out = (proc.stdout + proc.stderr).replace(password, "***")
         raise ServerSetupError(f"could not set the initial Neo4j password:\n{out[-2000:]}")
@@ -204,7 +209,9 @@ def probe(settings: Settings, timeout_s: float = 5.0) -> ServerInfo:
         drv.session(database=n.database) as session,
     ):
         rec = session.run(query).single(strict=True)
-    return ServerInfo(uri=n.effective_uri, pid=running_pid(settings), version=rec["v"], edition=rec["edition"])
+    return ServerInfo(
+        uri=n.effective_uri, pid=running_pid(settings), version=rec["v"], edition=rec["edition"]
+    )
 
 
 def _wait_ready(settings: Settings, exit_code: Callable[[], int | None]) -> ServerInfo:
@@ -263,7 +270,10 @@ def start(settings: Settings, progress: Progress = _quiet) -> ServerInfo:
     for sub in ("conf", "data", "logs", "plugins", "import", "run"):
         (home / sub).mkdir(parents=True, exist_ok=True)
     (home / "conf" / "neo4j.conf").write_text(_conf_text(settings))
-    if not (home / "data" / "dbms" / "auth.ini").exists() and not (home / "data" / "databases").exists():
+    if (
+        not (home / "data" / "dbms" / "auth.ini").exists()
+        and not (home / "data" / "databases").exists()
+    ):
         progress("Setting the initial password...")
         _set_initial_password(settings, lib, home)
     heap = settings.neo4j.heap
@@ -275,11 +285,17 @@ def start(settings: Settings, progress: Progress = _quiet) -> ServerInfo:
     env = dict(os.environ)
     env.pop("JAVA_OPTS", None)
     progress(f"Starting Neo4j {settings.neo4j.version} on 127.0.0.1:{port}...")
+    _raise_nofile()  # inherited by the JVM (Lucene and Netty want many descriptors)
     with (home / "logs" / "console.out").open("ab") as out:
         proc = subprocess.Popen(
-            argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            cwd=home, env=env, preexec_fn=_raise_nofile, start_new_session=True,
-        )  # fmt: skip
+            argv,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=home,
+            env=env,
+            start_new_session=True,
+        )
     (home / "run" / PID_FILE).write_text(str(proc.pid))
     try:
         info = _wait_ready(settings, proc.poll)

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Set up openfdp on a fresh machine: a Python virtualenv with the project and its tools.
+# The Neo4j server jars are fetched from Maven Central by `openfdp db start` (once, cached).
+# Needs: python3 (3.11+), java 17+, mvn. Idempotent: a second run only checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+for tool in python3 java mvn; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "error: $tool is not installed (needed: Python 3.11+, Java 17+, Maven)" >&2
+    exit 2
+  fi
+done
+
+if [ ! -x .venv/bin/python ]; then
+  echo "==> creating .venv"
+  python3 -m venv .venv
+fi
+stamp=.venv/.openfdp-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "==> installing openfdp and its dependencies into .venv"
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -e ".[dev]"
+  touch "$stamp"
+fi
+echo "==> environment ready (.venv)"

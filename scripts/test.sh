@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Set everything up and run every check: ruff, ruff format, mypy --strict, import-linter and
+# the whole pytest suite (unit, integration, api, reliability) against a real Neo4j 5.26
+# that the test session starts itself (fetching its jars from Maven Central the first time).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+export PATH="$PWD/.venv/bin:$PATH"
+
+test_state="${OPENFDP_TEST_STATE_DIR:-$PWD/.openfdp/test}"
+test_port="${OPENFDP_TEST_BOLT_PORT:-7697}"
+stop_test_server() {
+  if [ "${OPENFDP_TEST_KEEP_NEO4J:-0}" != "1" ]; then
+    OPENFDP_STATE_DIR="$test_state" OPENFDP_NEO4J__BOLT_PORT="$test_port" openfdp db stop >/dev/null 2>&1 || true
+  fi
+}
+trap stop_test_server EXIT
+
+echo "==> ruff check";          ruff check .
+echo "==> ruff format --check"; ruff format --check .
+echo "==> mypy --strict";       mypy --strict ontology loaders graph_service
+echo "==> import-linter";       lint-imports
+echo "==> pytest";              pytest "$@"

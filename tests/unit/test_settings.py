@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from graph_service.settings import DEV_HMAC_KEY, Settings
+
+pytestmark = pytest.mark.unit
+
+
+def test_defaults_are_development_and_local(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    s = Settings()
+    assert s.mode == "development"
+    assert s.neo4j.external is False
+    assert s.neo4j.effective_uri == "bolt://127.0.0.1:7687"
+    assert s.privacy.hmac_key.get_secret_value() == DEV_HMAC_KEY
+    assert DEV_HMAC_KEY not in repr(s)  # secrets are masked in reprs and logs
+
+
+def test_neo4j_uri_env_selects_an_external_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEO4J_URI", "neo4j://db.example.internal:7687")
+    monkeypatch.setenv("NEO4J_PASSWORD", "from-the-environment")
+    s = Settings()
+    assert s.neo4j.external is True
+    assert s.neo4j.effective_uri == "neo4j://db.example.internal:7687"
+    assert s.neo4j.password.get_secret_value() == "from-the-environment"
+
+
+def test_nested_env_vars(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENFDP_NEO4J__BOLT_PORT", "7999")
+    monkeypatch.setenv("OPENFDP_PRIVACY__DOMAIN", "north-ics")
+    s = Settings()
+    assert s.neo4j.bolt_port == 7999
+    assert s.privacy.domain == "north-ics"
+
+
+def test_production_refuses_default_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENFDP_MODE", "production")
+    with pytest.raises(ValidationError, match="OPENFDP_PRIVACY__HMAC_KEY"):
+        Settings()
+
+
+def test_production_accepts_real_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENFDP_MODE", "production")
+    monkeypatch.setenv("OPENFDP_NEO4J__PASSWORD", "a-real-password-1")
+    monkeypatch.setenv("OPENFDP_PRIVACY__HMAC_KEY", "k" * 40)
+    monkeypatch.setenv("OPENFDP_API__JWT_SECRET", "j" * 40)
+    assert Settings().mode == "production"
