@@ -1,0 +1,69 @@
+"""The per-request GraphQL context: the contract between the app and the resolvers.
+
+Every resolver reads ``info.context``, a :class:`GraphQLContext` built fresh per request by
+:func:`graph_service.api.app.create_app`'s context getter, after authentication and the
+access policy have run. Fields:
+
+- ``driver`` — the process's one ``neo4j.AsyncDriver`` (owned by the app lifespan).
+- ``settings`` — the :class:`~graph_service.settings.Settings` tree (page-size cap in
+  ``settings.api.max_page_size``).
+- ``scope`` — the :class:`~graph_service.api.context.AccessScope`: pass
+  ``scope.providers`` / ``scope.aggregate_providers`` / ``scope.exclude_opted_out`` as
+  Cypher ``$params``; refuse record-level fields when ``scope.record_level`` is false.
+- ``principal`` — the verified :class:`~graph_service.api.context.Principal`, or ``None``
+  for anonymous requests (public supplier views only).
+- ``audit`` — an :class:`AuditRecorder`; call ``audit.record(rows=..., pseudo_ids=...)``
+  with what a resolver returns. The audit middleware writes it into the request's audit
+  event (result size, pseudo ids returned).
+- ``db_round_trips`` — increment (``ctx.count_round_trip()``) once per Cypher call, so a
+  test can count round trips of a deep query.
+- ``loaders`` — a dict for per-request DataLoaders (create lazily, keyed by name).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from strawberry.fastapi import BaseContext
+
+from graph_service.api.context import AccessScope, Principal
+from graph_service.settings import Settings
+from neo4j import AsyncDriver
+
+
+@dataclass
+class AuditRecorder:
+    """What a request returned, collected by resolvers and written by the audit layer."""
+
+    result_size: int = 0
+    pseudo_ids_returned: set[str] = field(default_factory=set)
+
+    def record(self, *, rows: int = 0, pseudo_ids: Iterable[str] = ()) -> None:
+        self.result_size += rows
+        self.pseudo_ids_returned.update(p for p in pseudo_ids if p)
+
+
+class GraphQLContext(BaseContext):
+    """See the module docstring for the meaning of each field."""
+
+    def __init__(
+        self,
+        *,
+        driver: AsyncDriver,
+        settings: Settings,
+        scope: AccessScope,
+        audit: AuditRecorder | None = None,
+    ) -> None:
+        super().__init__()
+        self.driver = driver
+        self.settings = settings
+        self.scope = scope
+        self.principal: Principal | None = scope.principal
+        self.audit = audit if audit is not None else AuditRecorder()
+        self.db_round_trips = 0
+        self.loaders: dict[str, Any] = {}
+
+    def count_round_trip(self, n: int = 1) -> None:
+        self.db_round_trips += n
