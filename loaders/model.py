@@ -55,6 +55,10 @@ class IdentityEvidence:
     birth_date: str | None = None  # ISO date
     sex_code: str | None = None
     postcode: str | None = None
+    # An NHS number that failed verification (Modulus 11) or is temporary; linkage compares
+    # it fuzzily (typos) and never uses it as a key.
+    unverified_nhs_number: str | None = None
+    address_line: str | None = None  # first line of the address (house number and street)
 
     def __repr__(self) -> str:  # never print raw identifiers
         return (
