@@ -1,1 +1,4 @@
-"""Readers: I/O only, one module per feed; each exposes `outcomes(paths, ctx) -> Iterator[Outcome]`."""
+"""Readers: I/O only, one module per feed.
+
+Each exposes ``outcomes(paths, ctx) -> Iterator[Outcome]``.
+"""
