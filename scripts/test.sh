@@ -16,8 +16,21 @@ stop_test_server() {
 }
 trap stop_test_server EXIT
 
-echo "==> ruff check";          ruff check .
-echo "==> ruff format --check"; ruff format --check .
-echo "==> mypy --strict";       mypy --strict ontology loaders graph_service
-echo "==> import-linter";       lint-imports
-echo "==> pytest";              pytest "$@"
+# Every gate runs even when an earlier one fails, so one run shows every problem.
+failed=()
+gate() {
+  local name="$1"; shift
+  echo "==> $name"
+  if ! "$@"; then failed+=("$name"); fi
+}
+gate "ruff check" ruff check .
+gate "ruff format --check" ruff format --check .
+gate "mypy --strict" mypy --strict ontology loaders graph_service
+gate "import-linter" lint-imports
+gate "pytest" pytest "$@"
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "FAILED: ${failed[*]}" >&2
+  exit 1
+fi
+echo "All checks passed."
