@@ -23,4 +23,14 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install --quiet -e ".[dev]"
   touch "$stamp"
 fi
+# Headless Chromium drives the browser test of the pathway timeline page.
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> installing chromium (Debian package) for the browser tests"
+    (apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1; }) \
+      || echo "warning: could not install chromium; the browser test will fail" >&2
+  else
+    echo "warning: chromium is not installed (needed by the browser test): apt-get install chromium" >&2
+  fi
+fi
 echo "==> environment ready (.venv)"
