@@ -158,30 +158,33 @@ def _clinical(
     enc_ref = r.get("encounter") or r.get("context")
     enc = _optional_ref(index, enc_ref, "Encounter", "encounter")
     if label == "Procedure":
-        code = pick_code(r.get("code"), ("OPCS4", "SNOMED"))
+        prefer = ("OPCS4", "SNOMED")
+        code = pick_code(r.get("code"), prefer)
         when = r.get("performedDateTime") or (first(r.get("performedPeriod")) or {}).get("start")
         id_key, date_key = "procedure_id", "procedure_date"
     else:
-        code = pick_code(r.get("code"), ("ICD10", "SNOMED"))
+        prefer = ("ICD10", "SNOMED")
+        code = pick_code(r.get("code"), prefer)
         when = r.get("onsetDateTime") or r.get("recordedDate") or r.get("assertedDate")
         when = when or (first(r.get("onsetPeriod")) or {}).get("start")
         id_key, date_key = "diagnosis_id", "diagnosis_date"
+    if code is None:
+        raise MappingError("code", f"no valid {' or '.join(prefer)} coding")
     node = NodeRow(
         label,
         {id_key: record_id(r["resourceType"], key, ctx)},
         drop_none(
             {
                 date_key: parse_date(when, date_key),
-                "code_system": code.system if code else None,
-                "code": code.code if code else None,
-                "display": code.display if code else None,
+                "code_system": code.system,
+                "code": code.code,
+                "display": code.display,
                 "provider_ods": _provider(index, ctx, enc, person=person),
             }
         ),
     )
     nodes, rels = _coded(node, code)
-    rels.append(_rel("SUBJECT_OF", person, node))
-    if enc is not None:
+    if enc is not None:  # the person is reached through the encounter (SUBJECT_OF)
         rels.append(_rel(rel, enc, node))
     return [node, *nodes], rels, []
 

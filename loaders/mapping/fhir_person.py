@@ -86,6 +86,7 @@ def map_patient(
                 "sex_code": sex_code,
                 "area_code": postcode_area(postcode),
                 "nhs_number_verified": nhs_number is not None,
+                "cluster_id": target.key["pseudo_id"],  # set on creation only; linkage owns it
             }
         ),
     )
