@@ -18,6 +18,12 @@ access policy have run. Fields:
 - ``db_round_trips`` — increment (``ctx.count_round_trip()``) once per Cypher call, so a
   test can count round trips of a deep query.
 - ``loaders`` — a dict for per-request DataLoaders (create lazily, keyed by name).
+- ``page_size(first)`` — the requested page size checked against the configured maximum
+  (``BadRequest`` above it).
+
+Client-facing errors: raise ``graph_service.api.errors.AccessDenied`` or ``BadRequest``
+from a resolver; they reach the client unmasked. Anything else is masked as an internal
+error, and a Neo4j outage turns the whole response into a 503.
 """
 
 from __future__ import annotations
@@ -28,7 +34,9 @@ from typing import Any
 
 from strawberry.fastapi import BaseContext
 
+from graph_service.api.audit import OperationInfo
 from graph_service.api.context import AccessScope, Principal
+from graph_service.api.errors import BadRequest
 from graph_service.settings import Settings
 from neo4j import AsyncDriver
 
@@ -55,6 +63,7 @@ class GraphQLContext(BaseContext):
         settings: Settings,
         scope: AccessScope,
         audit: AuditRecorder | None = None,
+        operation_info: OperationInfo | None = None,
     ) -> None:
         super().__init__()
         self.driver = driver
@@ -64,6 +73,18 @@ class GraphQLContext(BaseContext):
         self.audit = audit if audit is not None else AuditRecorder()
         self.db_round_trips = 0
         self.loaders: dict[str, Any] = {}
+        # filled by the app's extensions; read by the audit layer
+        self.operation_info = operation_info if operation_info is not None else OperationInfo()
+        self.db_unavailable = False
 
     def count_round_trip(self, n: int = 1) -> None:
         self.db_round_trips += n
+
+    def page_size(self, first: int | None) -> int:
+        """``first`` if given (1..max), else the maximum page size from settings."""
+        cap = self.settings.api.max_page_size
+        if first is None:
+            return cap
+        if first < 1 or first > cap:
+            raise BadRequest(f"page size must be between 1 and {cap}; got {first}")
+        return first

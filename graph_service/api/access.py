@@ -1,0 +1,94 @@
+"""The access policy: deny by default, a principal becomes an :class:`AccessScope`.
+
+- no token (purpose public): supplier transparency views only.
+- ``trust_user`` + direct_care: record-level rows of its own trust, opted-out persons included.
+- ``trust_user`` + planning/research: pseudonymised rows and aggregates of its own trust,
+  NDOO opted-out persons excluded.
+- ``ics_user`` (org = an ICB) + planning/research: pseudonymised rows and aggregates of the
+  ICB's member trusts, opted-out persons excluded. With direct_care: refused (403).
+- ``analyst`` + planning/research: the Cypher endpoint only, aggregate results (docs/security.md).
+- any other role: nothing record-level. No role at all: refused (403).
+
+ICS membership is looked up in the graph: ``(NHSTrust)-[:IN_ICB_GEOGRAPHY]->(ICB)``.
+"""
+
+from __future__ import annotations
+
+from graph_service.api.context import AccessScope, Principal
+from graph_service.api.errors import AccessDenied, Unauthenticated
+from graph_service.settings import Settings
+from graph_service.store.access import member_trusts
+from neo4j import AsyncDriver
+
+SECONDARY_USES = frozenset({"planning", "research"})
+DATA_ROLES = frozenset({"trust_user", "ics_user", "analyst"})
+PUBLIC_SCOPE = AccessScope(principal=None)
+
+
+def require_role(principal: Principal | None, role: str) -> Principal:
+    if principal is None:
+        raise Unauthenticated("this endpoint needs a bearer token")
+    if role not in principal.roles:
+        raise AccessDenied(f"this endpoint needs the role {role!r}; the token does not carry it")
+    return principal
+
+
+async def resolve_scope(
+    principal: Principal | None, driver: AsyncDriver, settings: Settings
+) -> AccessScope:
+    """What this principal may read. Raises `AccessDenied` for combinations never allowed."""
+    if principal is None:
+        return PUBLIC_SCOPE
+    roles, purpose = principal.roles, principal.purpose
+    if not roles:
+        raise AccessDenied("the token carries no role this service grants")
+    secondary = purpose in SECONDARY_USES
+    if "ics_user" in roles:
+        if not secondary:
+            raise AccessDenied(
+                "ICS users read pathways for planning or research; direct care access is "
+                "for the treating trust's users"
+            )
+        members = await member_trusts(
+            driver, principal.organisation, database=settings.neo4j.database
+        )
+        return AccessScope(
+            principal=principal,
+            providers=members,
+            record_level=True,
+            exclude_opted_out=True,
+            aggregate_providers=members,
+        )
+    if "trust_user" in roles:
+        own = frozenset({principal.organisation})
+        return AccessScope(
+            principal=principal,
+            providers=own,
+            record_level=True,
+            exclude_opted_out=secondary,
+            aggregate_providers=own,
+        )
+    # analysts, supplier viewers, admins: nothing record-level through GraphQL
+    return AccessScope(principal=principal, exclude_opted_out=True)
+
+
+async def analyst_scope(
+    principal: Principal | None, driver: AsyncDriver, settings: Settings
+) -> AccessScope:
+    """Scope for analyst Cypher: role ``analyst`` and a secondary-use purpose."""
+    p = require_role(principal, "analyst")
+    if p.purpose not in SECONDARY_USES:
+        raise AccessDenied(
+            "analyst Cypher serves planning and research (aggregates only); "
+            f"purpose {p.purpose!r} is not accepted here"
+        )
+    # an analyst at an ICB aggregates over its member trusts, one at a trust over its own
+    members = await member_trusts(driver, p.organisation, database=settings.neo4j.database)
+    providers = members or frozenset({p.organisation})
+    return AccessScope(
+        principal=p,
+        providers=frozenset(),
+        record_level=False,
+        exclude_opted_out=True,
+        aggregate_providers=providers,
+    )
