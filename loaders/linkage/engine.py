@@ -1,0 +1,167 @@
+"""Splink (DuckDB backend) over encoded evidence: train a model, score candidate pairs.
+
+Input is a pandas frame of encoded rows (see :mod:`loaders.linkage.encode`) plus
+``record_id``, ``person_id``, ``nhs_verified`` and ``pending``. Nothing here sees a raw
+identifier. Every prediction rule is narrowed so that a pair is never two rows of the same
+person, never two persons who both hold a verified NHS number (those differ by definition),
+and, when linking incrementally, always involves at least one pending row.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pandas as pd
+from splink import DuckDBAPI, Linker
+
+from loaders.linkage.config import LinkageModel
+from loaders.linkage.encode import BLOOM_COLUMNS
+
+_EXCLUDE = "l.person_id <> r.person_id AND NOT (l.nhs_verified AND r.nhs_verified)"
+_PENDING = "(l.pending OR r.pending)"
+_TABLE = "linkage_input"
+
+Progress = Callable[[str], None]
+
+
+class TrainingFailed(Exception):
+    """The probabilistic model could not be trained; the message says why (no values)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredPair:
+    left_record: str
+    right_record: str
+    left_person: str
+    right_person: str
+    match_probability: float
+    match_weight: float
+    agreed: tuple[str, ...]
+
+
+def _connection(frame: pd.DataFrame, threads: int) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(":memory:")
+    con.execute(f"SET threads = {int(threads)}").fetchall()
+    con.register("linkage_frame", frame)
+    casts = ", ".join(f"CAST({c} AS BIT) AS {c}" for c in BLOOM_COLUMNS)
+    keep = ", ".join(f'"{c}"' for c in frame.columns if c not in BLOOM_COLUMNS)
+    sql = f"CREATE TABLE {_TABLE} AS SELECT {keep}, {casts} FROM linkage_frame"  # noqa: S608
+    con.execute(sql).fetchall()
+    con.unregister("linkage_frame")
+    return con
+
+
+def _linker(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> Any:
+    db_api = DuckDBAPI(connection=con)
+    sdf = db_api.register(_TABLE, table_name="evidence")
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    return Linker(sdf, settings, log_level=None)
+
+
+def _base_settings(model: LinkageModel) -> dict[str, Any]:
+    settings: dict[str, Any] = json.loads(json.dumps(model.splink))
+    settings["unique_id_column_name"] = "record_id"
+    settings["additional_columns_to_retain"] = ["person_id"]
+    return settings
+
+
+def train(
+    frame: pd.DataFrame, model: LinkageModel, *, threads: int = 1, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Estimate the prior, u (random sampling) and m (EM); return the trained Splink settings.
+
+    Raises :class:`TrainingFailed` when there are too few rows or Splink cannot fit the model.
+    """
+    say = progress or (lambda _msg: None)
+    if len(frame) < model.min_records:
+        raise TrainingFailed(
+            f"{len(frame)} comparable records, fewer than the {model.min_records} the model "
+            "needs to be trained"
+        )
+    con = _connection(frame, threads)
+    try:
+        linker = _linker(con, _base_settings(model))
+        training = model.training
+        say("estimating the prior")
+        prior = training["prior"]
+        linker.training.estimate_probability_two_random_records_match(
+            list(prior["deterministic_rules"]), recall=float(prior["recall"])
+        )
+        say("estimating u by random sampling")
+        u = training.get("u", {})
+        linker.training.estimate_u_using_random_sampling(
+            max_pairs=float(u.get("max_pairs", 1e6)), seed=int(u.get("seed", 42))
+        )
+        for session in training["em"]:
+            say(f"estimating m by EM ({session['blocking_rule']})")
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                session["blocking_rule"], estimate_without_term_frequencies=True
+            )
+        trained = dict(linker.misc.save_model_to_json())
+    except TrainingFailed:
+        raise
+    except Exception as exc:  # Splink/DuckDB raise many types; the run must still complete
+        raise TrainingFailed(f"Splink could not fit the model ({type(exc).__name__})") from exc
+    finally:
+        con.close()
+    return trained
+
+
+def predict(
+    frame: pd.DataFrame,
+    model: LinkageModel,
+    trained: dict[str, Any],
+    *,
+    pending_only: bool,
+    threads: int = 1,
+) -> list[ScoredPair]:
+    """Score blocked pairs with a trained model; keep those at or above the review threshold."""
+    settings = dict(trained)
+    settings["blocking_rules_to_generate_predictions"] = [
+        _narrow(rule, pending_only)
+        for rule in model.splink["blocking_rules_to_generate_predictions"]
+    ]
+    settings["additional_columns_to_retain"] = ["person_id"]
+    settings["retain_intermediate_calculation_columns"] = True
+    settings["retain_matching_columns"] = False
+    settings.pop("linker_uid", None)
+    con = _connection(frame, threads)
+    try:
+        linker = _linker(con, settings)
+        result = linker.inference.predict(
+            threshold_match_probability=model.thresholds.review, warning_mode="never"
+        )
+        names = model.comparison_names
+        cols = ", ".join(f'"mw_{n}"' for n in names)
+        rows = con.execute(
+            "SELECT record_id_l, record_id_r, person_id_l, person_id_r, match_probability, "  # noqa: S608
+            f"match_weight, {cols} FROM {result.physical_name}"
+        ).fetchall()
+    finally:
+        con.close()
+    return [
+        ScoredPair(
+            left_record=str(r[0]),
+            right_record=str(r[1]),
+            left_person=str(r[2]),
+            right_person=str(r[3]),
+            match_probability=float(r[4]),
+            match_weight=float(r[5]),
+            agreed=tuple(n for n, w in zip(names, r[6:], strict=True) if w is not None and w > 0),
+        )
+        for r in rows
+    ]
+
+
+def _rule_sql(rule: Any) -> str:
+    return rule if isinstance(rule, str) else str(rule["blocking_rule"])
+
+
+def _narrow(rule: Any, pending_only: bool) -> str:
+    sql = f"({_rule_sql(rule)}) AND {_EXCLUDE}"
+    return f"{sql} AND {_PENDING}" if pending_only else sql
