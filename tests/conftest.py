@@ -69,7 +69,9 @@ def neo4j_driver(
 
 
 def wipe(driver: Driver) -> None:
-    driver.execute_query("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS")
+    # CALL { } IN TRANSACTIONS needs an auto-commit transaction (session.run, not execute_query)
+    with driver.session() as session:
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS").consume()
 
 
 @pytest.fixture()
