@@ -7,6 +7,7 @@ to, and returns a MappedRecord, a Rejection or a Skipped.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -53,6 +54,7 @@ ENCOUNTER_CLASSES = {
     "URGENTCARE": "emergency", "OBSENC": "other", "PRENC": "other", "SS": "other",
     "VR": "other", "HH": "other", "FLD": "other",
 }  # fmt: skip
+ADMISSION_METHOD = re.compile(r"^[0-9][0-9A-Z]$")
 #: Appointment.status -> ATTENDED OR DID NOT ATTEND code
 ATTENDANCE = {"fulfilled": "5", "arrived": "5", "checked-in": "5", "noshow": "3"}
 #: appointmentType (v2-0276) -> FIRST ATTENDANCE code
@@ -116,6 +118,13 @@ def _coded(node: NodeRow, code: Code | None) -> tuple[list[NodeRow], list[RelRow
     return [concept], [_rel("CODED_AS", node, concept)]
 
 
+def _admission_method(r: Resource) -> str | None:
+    code = extension_code(first(r.get("hospitalization")), "AdmissionMethod")
+    if code is not None and not ADMISSION_METHOD.match(code):
+        raise MappingError("hospitalization.admissionMethod", "not an ADMISSION METHOD code")
+    return code
+
+
 def _encounter(r: Resource, key: str, index: RefIndex, ctx: MapContext) -> Rows:
     person = _required_ref(index, r.get("subject") or r.get("patient"), "Patient", "subject")
     org = _optional_ref(index, r.get("serviceProvider"), "Organization", "serviceProvider")
@@ -131,12 +140,10 @@ def _encounter(r: Resource, key: str, index: RefIndex, ctx: MapContext) -> Rows:
         {"encounter_id": record_id("Encounter", key, ctx)},
         drop_none(
             {
-                "encounter_class": ENCOUNTER_CLASSES.get(cls, "other") if cls else None,
+                "encounter_class": ENCOUNTER_CLASSES.get(cls, "other"),
                 "start_date_time": parse_datetime(period.get("start"), "period.start"),
                 "end_date_time": parse_datetime(period.get("end"), "period.end"),
-                "admission_method_code": extension_code(
-                    first(r.get("hospitalization")), "AdmissionMethod"
-                ),
+                "admission_method_code": _admission_method(r),
                 "discharge_method_code": extension_code(r, "DischargeMethod"),
                 "source_system": SOURCE,
                 "provider_ods": _provider(index, ctx, org, loc, person=person),
