@@ -30,7 +30,16 @@ from pathlib import Path
 from typing import Any
 
 from graph_service.store.writer import GraphWriter, NodeShape, OntologyLike, RelShape, Row
-from loaders.model import IdentityEvidence, MappedRecord, NodeRow, Outcome, Rejection, RelRow
+from loaders.model import (
+    IdentityEvidence,
+    MapContext,
+    MappedRecord,
+    NodeRow,
+    Outcome,
+    Rejection,
+    RelRow,
+)
+from loaders.privacy import Pseudonymiser
 from loaders.quarantine import QuarantineFile
 from loaders.validation import OntologyIndex
 
@@ -47,6 +56,19 @@ CREATE_ONLY = frozenset({"cluster_id"})
 
 IdentitySink = Callable[[list[IdentityEvidence]], None]
 Progress = Callable[[int], None]
+
+
+def map_context(
+    *, hmac_key: str, domain: str, ontology: OntologyLike, source_ods: str | None = None
+) -> MapContext:
+    """What every mapper needs: the pseudonymiser (key and domain from settings.privacy)
+    and every code list of the ontology."""
+    schemes = getattr(ontology, "concept_schemes", {})
+    return MapContext(
+        pseudonymiser=Pseudonymiser(key=hmac_key.encode(), domain=domain),
+        code_lists={name: dict(codes) for name, codes in schemes.items()},
+        source_ods=source_ods,
+    )
 
 
 def loader_version() -> str:

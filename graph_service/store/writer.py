@@ -22,7 +22,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from graph_service.store.errors import StoreError
+from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
+
+from graph_service.store.errors import ConnectionFailed, StoreError
 from neo4j import Driver, ManagedTransaction, Query, unit_of_work
 
 NODE_MERGE = (
@@ -70,6 +72,10 @@ class SchemaNotApplied(StoreError):
     """The ontology's constraints are not in the database yet."""
 
 
+class WriteFailed(StoreError):
+    """Neo4j refused a write (the message carries its status code, never row values)."""
+
+
 class UnknownName(StoreError):
     """A label, relationship type or property name that the ontology does not define."""
 
@@ -114,7 +120,10 @@ def labels_of(ontology: OntologyLike, label: str) -> tuple[str, ...]:
 
 
 def existing_unique_keys(driver: Driver, database: str) -> set[tuple[str, frozenset[str]]]:
-    records, _, _ = driver.execute_query(SHOW_CONSTRAINTS, database_=database)
+    try:
+        records, _, _ = driver.execute_query(SHOW_CONSTRAINTS, database_=database)
+    except (ServiceUnavailable, SessionExpired, OSError) as exc:
+        raise ConnectionFailed("Neo4j does not answer; start it with `openfdp db start`") from exc
     found: set[tuple[str, frozenset[str]]] = set()
     for rec in records:
         if rec["entityType"] == "NODE" and rec["type"] in _UNIQUE_TYPES:
@@ -211,10 +220,18 @@ class GraphWriter:
         @unit_of_work(metadata=metadata, timeout=self._timeout)
         def work(tx: ManagedTransaction) -> None:
             for text, rows in statements:
-                tx.run(Query(text), rows=list(rows)).consume()  # type: ignore[arg-type]
+                tx.run(text, rows=list(rows)).consume()
 
-        with self._driver.session(database=self._database) as session:
-            session.execute_write(work)
+        try:
+            with self._driver.session(database=self._database) as session:
+                session.execute_write(work)
+        except (ServiceUnavailable, SessionExpired, OSError) as exc:
+            raise ConnectionFailed(
+                "lost the connection to Neo4j during a write; rerun the same load to complete "
+                "it (loads are idempotent)"
+            ) from exc
+        except Neo4jError as exc:
+            raise WriteFailed(f"Neo4j refused a write ({exc.code}); batch {batch}") from exc
         return stats
 
     def create_bare(

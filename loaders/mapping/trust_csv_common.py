@@ -197,6 +197,8 @@ def person(line: Line, ctx: MapContext, provider_ods: str) -> tuple[NodeRow, Ide
         birth_date=birth.isoformat() if birth else None,
         sex_code=sex,
         postcode=normalise_postcode(row.get("postcode")),
+        unverified_nhs_number=raw_nhs if raw_nhs and nhs is None else None,
+        address_line=text(row, "address_line"),
     )
     return NodeRow(
         "PseudonymisedPerson", key, {k: v for k, v in props.items() if v is not None}

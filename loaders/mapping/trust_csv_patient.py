@@ -136,7 +136,7 @@ def _wl_row(line: Line, ctx: MapContext) -> tuple[MappedRecord, StatusEvent]:
                 entry_key,
                 _clean(
                     provider_ods=prov,
-                    waiting_list_type=text(row, "waiting_list_type"),
+                    waiting_list_type=code(ctx, row, "waiting_list_type", "WAITING_LIST_TYPE"),
                     decided_to_admit_date=iso_date(row, "decided_to_admit_date"),
                     tci_date=iso_date(row, "tci_date"),
                     priority_type_code=priority,
