@@ -121,3 +121,9 @@ def mint_token(  # noqa: PLR0917 - the documented positional form (settings, sub
     }
     key = secret if secret is not None else settings.api.jwt_secret.get_secret_value()
     return jwt.encode(claims, key, algorithm="HS256")
+
+
+def principal_of(authorization: str | None, settings: Settings) -> Principal | None:
+    """The caller of a request from its ``Authorization`` header (None when absent)."""
+    token = bearer_token(authorization)
+    return verify_token(settings, token) if token is not None else None

@@ -1,0 +1,56 @@
+"""The FastAPI application factory.
+
+The lifespan owns the process's one async Neo4j driver. Routes: ``/graphql`` (GraphiQL in
+a browser), ``/cypher`` (analyst), ``/healthz``, ``/readyz``, ``/metrics``. Every request
+has a timeout; errors are JSON with a clear message; internal errors are masked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from graph_service.api.audit import AuditTrail, audit_dir
+from graph_service.api.errors import install_error_handlers
+from graph_service.api.metrics import Metrics, MetricsMiddleware
+from graph_service.api.routes_cypher import router as cypher_router
+from graph_service.api.routes_graphql import graphql_router
+from graph_service.api.routes_health import router as health_router
+from graph_service.api.state import AppState
+from graph_service.api.timeouts import TimeoutMiddleware
+from graph_service.settings import Settings, get_settings
+from graph_service.store.driver import open_async_driver
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        driver = open_async_driver(settings)
+        app.state.openfdp = AppState(
+            settings=settings,
+            driver=driver,
+            audit=AuditTrail(audit_dir(settings)),
+            metrics=metrics,
+        )
+        try:
+            yield
+        finally:
+            await driver.close()
+
+    app = FastAPI(
+        title="openfdp",
+        summary="Graph ontology and linkage service for NHS trusts and ICSs",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(health_router)
+    app.include_router(cypher_router)
+    app.include_router(graphql_router(settings), prefix="/graphql")
+    app.add_middleware(TimeoutMiddleware, timeout_s=settings.api.request_timeout_s)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    return app

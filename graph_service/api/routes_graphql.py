@@ -1,0 +1,129 @@
+"""The GraphQL endpoint: authenticated, scoped, limited, masked and audited.
+
+The context getter verifies the token, derives the access scope and builds a fresh
+:class:`GraphQLContext`. The router writes one audit event per executed operation before
+the response leaves (refusing with 503 if it cannot), and turns a Neo4j outage seen by a
+resolver into a 503. Refusals at authentication are audited too.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import strawberry
+from fastapi import Request
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.fastapi import GraphQLRouter
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
+
+from graph_service.api.access import resolve_scope
+from graph_service.api.audit import CaptureOperation, OperationInfo
+from graph_service.api.auth import principal_of
+from graph_service.api.context import Principal
+from graph_service.api.deps import GraphQLContext
+from graph_service.api.errors import (
+    DB_UNAVAILABLE,
+    UNAVAILABLE_MESSAGE,
+    ApiError,
+    MaskInternalErrors,
+    ServiceUnavailableError,
+)
+from graph_service.api.state import app_state
+from graph_service.settings import Settings
+
+log = logging.getLogger("openfdp.api")
+MAX_ALIASES = 20
+MAX_TOKENS = 2000
+
+
+def guard_extensions(settings: Settings) -> list[Callable[[], Any]]:
+    """Limits, masking and audit capture added to whatever schema is served."""
+    return [
+        CaptureOperation,
+        lambda: QueryDepthLimiter(max_depth=settings.api.max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        MaskInternalErrors,
+    ]
+
+
+def _service_name() -> str:
+    return "openfdp"
+
+
+@strawberry.type
+class _PlaceholderQuery:
+    service: str = strawberry.field(
+        resolver=_service_name, description="Service name; the full schema is not installed."
+    )
+
+
+def load_schema(settings: Settings) -> strawberry.Schema:
+    """The real schema (``graph_service.api.schema.build_schema``) with our guards added."""
+    build = None
+    try:
+        build = getattr(importlib.import_module("graph_service.api.schema"), "build_schema", None)
+    except ModuleNotFoundError as exc:
+        if exc.name != "graph_service.api.schema":
+            raise
+    if build is not None:
+        schema: strawberry.Schema = build(settings)
+    else:
+        log.warning("graph_service.api.schema is not installed; serving a placeholder schema")
+        schema = strawberry.Schema(query=_PlaceholderQuery)
+    schema.extensions = (*schema.extensions, *guard_extensions(settings))
+    return schema
+
+
+def _is_ide_request(request: Request) -> bool:
+    return request.method == "GET" and "query" not in request.query_params
+
+
+async def get_context(request: Request) -> GraphQLContext:
+    state = app_state(request)
+    info = OperationInfo(channel="graphql")
+    principal: Principal | None = None
+    try:
+        principal = principal_of(request.headers.get("authorization"), state.settings)
+        scope = await resolve_scope(principal, state.driver, state.settings)
+    except ApiError as exc:
+        if not _is_ide_request(request):
+            await state.audit.write(principal, info, outcome="denied", status=exc.status_code)
+        raise
+    except DB_UNAVAILABLE as exc:
+        await state.audit.write(principal, info, outcome="unavailable", status=503)
+        raise ServiceUnavailableError(UNAVAILABLE_MESSAGE) from exc
+    ctx = GraphQLContext(
+        driver=state.driver, settings=state.settings, scope=scope, operation_info=info
+    )
+    request.state.openfdp_context = ctx
+    return ctx
+
+
+class AuditedGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        response = await super().process_result(request, result)
+        ctx: GraphQLContext = request.state.openfdp_context
+        state = app_state(request)
+        info = ctx.operation_info
+        info.result_size = ctx.audit.result_size
+        info.pseudo_ids = set(ctx.audit.pseudo_ids_returned)
+        if ctx.db_unavailable:
+            info.pseudo_ids.clear()
+            await state.audit.write(ctx.principal, info, outcome="unavailable", status=503)
+            raise ServiceUnavailableError(UNAVAILABLE_MESSAGE)
+        outcome = "ok" if not result.errors else "error" if result.data is None else "partial"
+        await state.audit.write(ctx.principal, info, outcome=outcome, status=200)
+        return response
+
+
+def graphql_router(settings: Settings) -> AuditedGraphQLRouter:
+    return AuditedGraphQLRouter(
+        load_schema(settings), context_getter=get_context, graphql_ide="graphiql"
+    )
