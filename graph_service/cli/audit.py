@@ -1,13 +1,100 @@
-"""`openfdp audit`: not available yet (arrives with issue 6)."""
+"""`openfdp audit verify|who-accessed|tail`: read and check the hash-chained audit log."""
 
 from __future__ import annotations
 
+import json
+from collections import deque
+
 import typer
+from rich.table import Table
 
-app = typer.Typer(help="(not yet available in this version)", no_args_is_help=False)
+from graph_service.api.audit import audit_dir, who_accessed
+from graph_service.cli._common import console, err_console, settings
+from graph_service.store.audit_log import AuditLog
+
+app = typer.Typer(help="Verify and query the tamper-evident audit log.", no_args_is_help=True)
 
 
-@app.callback(invoke_without_command=True)
-def _not_yet() -> None:
-    typer.echo("openfdp audit is not available in this version yet.", err=True)
-    raise typer.Exit(2)
+def _log() -> AuditLog:
+    return AuditLog(audit_dir(settings()))
+
+
+@app.command()
+def verify() -> None:
+    """Recompute the hash chain; exit 1 at the first changed, reordered or missing event."""
+    log = _log()
+    result = log.verify()
+    if result.ok:
+        console.print(f"audit log intact: {result.events} events verified ({log.path})")
+        return
+    err_console.print(
+        f"[red]audit log broken at event {result.first_bad}[/red]: {result.reason} ({log.path})"
+    )
+    raise typer.Exit(1)
+
+
+def _table(title: str) -> Table:
+    return Table(
+        "seq",
+        "time",
+        "subject",
+        "org",
+        "roles",
+        "purpose",
+        "channel",
+        "operation",
+        "rows",
+        "outcome",
+        title=title,
+    )
+
+
+def _row(table: Table, e: dict[str, object]) -> None:
+    roles = e.get("roles") or []
+    table.add_row(
+        str(e.get("seq")),
+        str(e.get("time")),
+        str(e.get("subject") or "-"),
+        str(e.get("organisation") or "-"),
+        ",".join(map(str, roles)) if isinstance(roles, list) else "",
+        str(e.get("purpose")),
+        str(e.get("channel")),
+        str(e.get("operation") or "-"),
+        str(e.get("result_size")),
+        str(e.get("outcome")),
+    )
+
+
+@app.command("who-accessed")
+def who_accessed_cmd(
+    pseudo_id: str = typer.Argument(..., help="The person's pseudo id."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON event per line."),
+) -> None:
+    """Who looked at this person: subject, organisation, purpose and time of each access."""
+    events = list(who_accessed(_log(), pseudo_id.strip().lower()))
+    if as_json:
+        for e in events:
+            typer.echo(json.dumps(e))
+        return
+    table = _table(f"accesses to {pseudo_id[:12]}…")
+    for e in events:
+        _row(table, e)
+    console.print(table)
+    console.print(f"{len(events)} accesses found.")
+
+
+@app.command()
+def tail(
+    n: int = typer.Option(20, "-n", help="How many of the newest events."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON event per line."),
+) -> None:
+    """The newest events."""
+    events = deque(_log().events(), maxlen=n)
+    if as_json:
+        for e in events:
+            typer.echo(json.dumps(e))
+        return
+    table = _table(f"last {len(events)} audit events")
+    for e in events:
+        _row(table, e)
+    console.print(table)
