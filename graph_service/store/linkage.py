@@ -158,6 +158,12 @@ SET m.cluster_id = merged
 RETURN merged AS cluster_id, count(m) AS members
 """
 
+MERGE_PERSONS = """
+UNWIND $rows AS row
+MERGE (p:PseudonymisedPerson {pseudonymisation_domain: $domain, pseudo_id: row.pseudo_id})
+SET p += row.props
+"""
+
 TASK_EXISTS = "MATCH (t:LinkReviewTask {task_id: $task_id}) RETURN t.status AS status"
 
 
@@ -183,6 +189,10 @@ class LinkGraph:
             database_=self.database,
             routing_=RoutingControl.READ if read else RoutingControl.WRITE,
         )
+
+    def merge_persons(self, domain: str, rows: list[dict[str, Any]]) -> int:
+        """PseudonymisedPerson nodes as a loader writes them (``{pseudo_id, props}`` rows)."""
+        return self.run(MERGE_PERSONS, domain=domain, rows=rows).summary.counters.nodes_created
 
     def ensure_cluster_ids(self, domain: str) -> int:
         return self.run(ENSURE_CLUSTER_IDS, domain=domain).summary.counters.properties_set

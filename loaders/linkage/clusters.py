@@ -10,10 +10,16 @@ from loaders.linkage.engine import ScoredPair
 
 
 class UnionFind:
-    """Disjoint sets of pseudo_ids; a set's representative is its lowest pseudo_id."""
+    """Disjoint sets of pseudo_ids; a set's representative is its lowest pseudo_id.
 
-    def __init__(self) -> None:
+    `exclusive` members (persons with a verified NHS number) are different people from each
+    other by definition, so :meth:`can_union` refuses to put two of them in one set.
+    """
+
+    def __init__(self, exclusive: frozenset[str] = frozenset()) -> None:
         self._parent: dict[str, str] = {}
+        self._exclusive = exclusive
+        self._holds: dict[str, bool] = {}  # root -> the set holds an exclusive member
 
     def find(self, x: str) -> str:
         parent = self._parent.setdefault(x, x)
@@ -23,12 +29,20 @@ class UnionFind:
         self._parent[x] = root
         return root
 
+    def _holds_exclusive(self, root: str) -> bool:
+        return self._holds.get(root, root in self._exclusive)
+
+    def can_union(self, a: str, b: str) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        return ra == rb or not (self._holds_exclusive(ra) and self._holds_exclusive(rb))
+
     def union(self, a: str, b: str) -> bool:
         """Join the sets of a and b; True if they were different sets (a merge)."""
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return False
         lo, hi = sorted((ra, rb))
+        self._holds[lo] = self._holds_exclusive(ra) or self._holds_exclusive(rb)
         self._parent[hi] = lo
         return True
 

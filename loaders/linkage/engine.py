@@ -9,6 +9,7 @@ and, when linking incrementally, always involves at least one pending row.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from loaders.linkage.encode import BLOOM_COLUMNS
 _EXCLUDE = "l.person_id <> r.person_id AND NOT (l.nhs_verified AND r.nhs_verified)"
 _PENDING = "(l.pending OR r.pending)"
 _TABLE = "linkage_input"
+log = logging.getLogger("openfdp.linkage")
 
 Progress = Callable[[str], None]
 
@@ -97,12 +99,26 @@ def train(
         linker.training.estimate_u_using_random_sampling(
             max_pairs=float(u.get("max_pairs", 1e6)), seed=int(u.get("seed", 42))
         )
+        state = dict(linker.misc.save_model_to_json())
+        fitted = 0
         for session in training["em"]:
             say(f"estimating m by EM ({session['blocking_rule']})")
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                session["blocking_rule"], estimate_without_term_frequencies=True
+            # each session starts from the last good state: a failed one leaves none behind
+            linker = _linker(
+                con, {k: v for k, v in copy.deepcopy(state).items() if k != "linker_uid"}
             )
-        trained = dict(linker.misc.save_model_to_json())
+            try:
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    session["blocking_rule"], estimate_without_term_frequencies=True
+                )
+            except ValueError as exc:  # e.g. a level's m underflows to 0 on small data
+                log.warning("EM session skipped (%s): %s", session["blocking_rule"], exc)
+                continue
+            state = dict(linker.misc.save_model_to_json())
+            fitted += 1
+        if not fitted:
+            raise TrainingFailed("no EM session converged")
+        trained = state
     except TrainingFailed:
         raise
     except Exception as exc:  # Splink/DuckDB raise many types; the run must still complete

@@ -50,6 +50,7 @@ class Scoring:
     trained_now: bool
     upto: int
     warnings: list[str] = field(default_factory=list)
+    verified: frozenset[str] = frozenset()  # persons with a verified NHS number
 
 
 @dataclass
@@ -86,6 +87,7 @@ def score(
     say("reading encoded evidence", 0.05)
     frame = store.frame(domain, upto)
     pending = int(frame["pending"].sum()) if len(frame) else 0
+    verified = frozenset(str(x) for x in frame.loc[frame["nhs_verified"], "person_id"])
     trained = None if retrain else store.trained(model.model_version)
     trained_now = False
     if trained is None:
@@ -94,15 +96,18 @@ def score(
         except engine.TrainingFailed as exc:
             msg = f"probabilistic linkage skipped: {exc}; deterministic linkage only"
             log.warning(msg)
-            return Scoring("deterministic only", [], len(frame), pending, False, upto, [msg])
+            return Scoring(
+                "deterministic only", [], len(frame), pending, False, upto, [msg], verified
+            )
         store.save_trained(model.model_version, trained, len(frame))
         trained_now = True
     rescore_all = full or retrain
     if not rescore_all and pending == 0:
-        return Scoring("probabilistic", [], len(frame), pending, trained_now, upto)
+        return Scoring("probabilistic", [], len(frame), pending, trained_now, upto, [], verified)
     say("scoring candidate pairs", 0.6)
     scored = engine.predict(frame, model, trained, pending_only=not rescore_all, threads=threads)
-    return Scoring("probabilistic", person_pairs(scored), len(frame), pending, trained_now, upto)
+    pairs = person_pairs(scored)
+    return Scoring("probabilistic", pairs, len(frame), pending, trained_now, upto, [], verified)
 
 
 def run_linkage(
@@ -152,20 +157,25 @@ def _write(graph: LinkGraph, domain: str, model: LinkageModel, scoring: Scoring)
     statuses = graph.task_statuses(ids) if ids else {}
 
     existing = graph.links(domain)
-    uf = UnionFind()
+    uf = UnionFind(scoring.verified)
     for a, b in existing:
         uf.union(a, b)
     known = set(existing)
     link_rows = []
-    for p in banded.links:
+    conflicts = []
+    # strongest evidence first, so a record joins the person it matches best
+    for p in sorted(banded.links, key=lambda p: (-p.match_probability, p.a, p.b)):
         if p.a not in present or p.b not in present or (p.a, p.b) in known:
             continue
         if statuses.get(task_id(p.a, p.b)) == "rejected":
             continue  # a reviewer said these are different people
+        if not uf.can_union(p.a, p.b):
+            conflicts.append(p)  # would join two different verified NHS numbers: review
+            continue
         summary.merges += uf.union(p.a, p.b)
         link_rows.append(_row(p, model))
     review_rows = []
-    for p in banded.reviews:
+    for p in [*banded.reviews, *conflicts]:
         if p.a not in present or p.b not in present or uf.find(p.a) == uf.find(p.b):
             continue
         review_rows.append({**_row(p, model), "task_id": task_id(p.a, p.b)})
