@@ -1,0 +1,114 @@
+"""The hash-chained audit log: appends verify; any change, reordering or deletion is found."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+
+from graph_service.store.audit_log import GENESIS, AuditLog, AuditWriteFailed, event_hash
+
+pytestmark = pytest.mark.unit
+
+
+def _filled(tmp_path: Path, n: int = 5) -> AuditLog:
+    log = AuditLog(tmp_path / "audit")
+    for i in range(n):
+        log.append({"subject": f"user-{i}", "operation": "q", "result_size": i})
+    return log
+
+
+def _lines(log: AuditLog) -> list[str]:
+    return log.path.read_text().splitlines()
+
+
+def _write(log: AuditLog, lines: list[str]) -> None:
+    log.path.write_text("".join(line + "\n" for line in lines))
+
+
+def test_appended_events_chain_and_verify(tmp_path: Path) -> None:
+    log = _filled(tmp_path)
+    events = list(log.events())
+    assert [e["seq"] for e in events] == [0, 1, 2, 3, 4]
+    assert events[0]["prev_hash"] == GENESIS
+    for prev, cur in itertools.pairwise(events):
+        assert cur["prev_hash"] == prev["hash"]
+        assert cur["hash"] == event_hash(prev["hash"], cur)
+    assert log.verify().ok
+    assert log.verify().events == 5
+
+
+def test_empty_log_verifies(tmp_path: Path) -> None:
+    assert AuditLog(tmp_path / "none").verify().ok
+
+
+def test_changed_event_is_detected(tmp_path: Path) -> None:
+    log = _filled(tmp_path)
+    lines = _lines(log)
+    event = json.loads(lines[2])
+    event["subject"] = "someone-else"
+    lines[2] = json.dumps(event, sort_keys=True, separators=(",", ":"))
+    _write(log, lines)
+    result = log.verify()
+    assert not result.ok
+    assert result.first_bad == 2
+    assert "changed" in result.reason
+
+
+def test_reordered_events_are_detected(tmp_path: Path) -> None:
+    log = _filled(tmp_path)
+    lines = _lines(log)
+    lines[1], lines[3] = lines[3], lines[1]
+    _write(log, lines)
+    result = log.verify()
+    assert not result.ok
+    assert result.first_bad == 1
+
+
+def test_deleted_event_is_detected(tmp_path: Path) -> None:
+    log = _filled(tmp_path)
+    lines = _lines(log)
+    del lines[2]
+    _write(log, lines)
+    result = log.verify()
+    assert not result.ok
+    assert result.first_bad == 2
+
+
+def test_deleted_newest_event_is_detected_by_the_head(tmp_path: Path) -> None:
+    log = _filled(tmp_path)
+    _write(log, _lines(log)[:-1])
+    result = log.verify()
+    assert not result.ok
+    assert result.first_bad == 4
+
+
+def test_rehashed_forgery_still_breaks_at_the_head(tmp_path: Path) -> None:
+    """Rewriting an event and re-chaining everything after it still disagrees with the head."""
+    log = _filled(tmp_path, 3)
+    events = list(log.events())
+    events[1]["subject"] = "forged"
+    prev = events[0]["hash"]
+    for e in events[1:]:
+        e["prev_hash"] = prev
+        e["hash"] = event_hash(prev, e)
+        prev = e["hash"]
+    _write(log, [json.dumps(e) for e in events])
+    assert not log.verify().ok
+
+
+def test_chain_continues_across_instances(tmp_path: Path) -> None:
+    log = _filled(tmp_path, 2)
+    again = AuditLog(log.directory)
+    stored = again.append({"subject": "later"})
+    assert stored["seq"] == 2
+    assert again.verify().ok
+
+
+def test_unwritable_location_raises(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    with pytest.raises(AuditWriteFailed, match="not writable"):
+        AuditLog(blocker / "audit").append({"subject": "u"})
