@@ -12,7 +12,7 @@ from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-from rdflib import BNode, URIRef
+from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import OWL, RDFS, SKOS
 
 from ontology.errors import OntologyError
@@ -48,6 +48,24 @@ def load_ontology(source_dir: Path | None = None) -> Ontology:
 @lru_cache(maxsize=1)
 def _default_ontology() -> Ontology:
     return compile_sources(read_folder(SOURCE_DIR))
+
+
+def ontology_graph(source_dir: Path | None = None) -> Graph:
+    """The merged RDF graph of the ontology files (e.g. as pySHACL's ``ont_graph``)."""
+    return parse(read_folder(Path(source_dir) if source_dir else SOURCE_DIR)).graph
+
+
+def shapes_graph(shapes_dir: Path | None = None) -> Graph:
+    """The merged SHACL shapes (generated and hand-written)."""
+    g = Graph()
+    for name, text in read_folder(Path(shapes_dir) if shapes_dir else SHAPES_DIR).items():
+        try:
+            g.parse(data=text, format="turtle")
+        except Exception as exc:  # rdflib raises several unrelated types for bad syntax
+            raise OntologyError(
+                f"{name}: not valid Turtle: {' '.join(str(exc).split())[:300]}"
+            ) from exc
+    return g
 
 
 def compile_sources(sources: Mapping[str, str]) -> Ontology:
@@ -331,4 +349,12 @@ def _rel_type(
     )
 
 
-__all__ = ["SHAPES_DIR", "SOURCE_DIR", "OntologyError", "compile_sources", "load_ontology"]
+__all__ = [
+    "SHAPES_DIR",
+    "SOURCE_DIR",
+    "OntologyError",
+    "compile_sources",
+    "load_ontology",
+    "ontology_graph",
+    "shapes_graph",
+]

@@ -68,6 +68,7 @@ PREFIXES: dict[str, str] = {
     str(RDFS): "rdfs:",
     str(RDF): "rdf:",
     str(SKOS): "skos:",
+    "http://www.w3.org/ns/shacl#": "sh:",
     "http://hl7.org/fhir/": "fhir:",
     "https://openfdp.org/ref/fdp-cdm#": "fdpcdm:",
 }
