@@ -1,0 +1,194 @@
+"""Analyst Cypher: read-only guard, aggregate-only results, row cap, timeout, audit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from graph_service.api.app import create_app
+from graph_service.settings import Settings
+from graph_service.store.audit_log import AuditLog
+from graph_service.store.cypher_guard import CypherRefused, static_check
+from neo4j import Driver
+from tests.api.conftest import AuthFactory
+
+pytestmark = pytest.mark.api
+
+ANALYST = {"roles": ["analyst"], "purpose": "planning", "org": "QWO"}
+
+
+def run(client: TestClient, auth: AuthFactory, query: str, **params: Any) -> Any:
+    return client.post("/cypher", json={"query": query, "params": params}, headers=auth(**ANALYST))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "CREATE (n:NHSTrust {ods_code: 'XXX'}) RETURN count(n)",
+        "MATCH (t:NHSTrust) SET t.name = 'x' RETURN count(t)",
+        "MATCH (n) DETACH DELETE n",
+        "MERGE (n:ICB {ods_code: 'Q99'}) RETURN count(n)",
+        "MATCH (p:PseudonymisedPerson) REMOVE p.ndoo_opt_out RETURN count(p)",
+        "CREATE INDEX idx_x IF NOT EXISTS FOR (n:NHSTrust) ON (n.name)",
+        "CREATE CONSTRAINT c_x IF NOT EXISTS FOR (n:Foo) REQUIRE n.id IS UNIQUE",
+        "DROP INDEX idx_x IF EXISTS",
+        "CALL dbms.listConfig() YIELD name RETURN count(name)",
+        "CALL dbms.security.createUser('x', 'y', false)",
+        "SHOW USERS",
+        "CREATE USER eve SET PASSWORD 'secret-password'",
+        "LOAD CSV FROM 'file:///etc/passwd' AS row RETURN count(row)",
+        "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10 ROWS",
+        "UNWIND [1] AS x CALL (x) { RETURN x AS y } IN TRANSACTIONS RETURN count(y)",
+        "CALL apoc.periodic.iterate('MATCH (n) RETURN n', 'DELETE n', {})",
+        "CALL db.createLabel('Evil')",
+        "MATCH (n) RETURN count(n); MATCH (m) DETACH DELETE m",
+        "USE system SHOW DATABASES",
+        "EXPLAIN MATCH (n) RETURN count(n)",
+    ],
+)
+def test_writes_schema_and_admin_are_refused(
+    client: TestClient, graph: Driver, auth: AuthFactory, query: str
+) -> None:
+    r = run(client, auth, query)
+    assert r.status_code in {400, 403}, r.text
+    body = r.json()
+    assert set(body) == {"error"}
+    assert "Traceback" not in r.text
+    # nothing changed
+    n = graph.execute_query("MATCH (t:NHSTrust) RETURN count(t) AS n").records[0]["n"]
+    assert n == 3
+
+
+def test_write_refusal_message_is_clear(
+    client: TestClient, graph: Driver, auth: AuthFactory
+) -> None:
+    r = run(client, auth, "MATCH (t:NHSTrust) SET t.name = 'x' RETURN count(t)")
+    assert r.status_code == 403
+    assert "read-only" in r.json()["error"]["message"]
+
+
+def test_static_check_ignores_keywords_inside_strings() -> None:
+    static_check("MATCH (t:NHSTrust {name: 'LOAD CSV; CALL dbms.x'}) RETURN count(t)")
+    with pytest.raises(CypherRefused):
+        static_check("LOAD CSV FROM 'x' AS r RETURN count(r)")
+
+
+def test_aggregate_query_runs_with_disclosure_control(
+    client: TestClient, graph: Driver, auth: AuthFactory
+) -> None:
+    q = (
+        "MATCH (p:PseudonymisedPerson)-[:SUBJECT_OF]->(w:RTTPathway) "
+        "WHERE w.provider_ods IN $allowed_providers "
+        "AND (NOT $exclude_opted_out OR NOT p.ndoo_opt_out) "
+        "RETURN w.provider_ods AS trust, count(*) AS pathways ORDER BY trust"
+    )
+    r = run(client, auth, q)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    # RAE: 9 persons - 1 opted out = 8 -> 10; RR8: 10 - 2 = 8 -> 10; RHQ is outside QWO
+    assert body["rows"] == [["RAE", 10], ["RR8", 10]]
+    assert body["disclosure"] == {"policy": "nhs-sdc-rounding", "version": "1"}
+    assert body["supplied_parameters"] == {
+        "allowed_providers": ["RAE", "RR8"],
+        "exclude_opted_out": True,
+    }
+
+
+def test_small_counts_are_suppressed(client: TestClient, graph: Driver, auth: AuthFactory) -> None:
+    r = run(client, auth, "MATCH (p:PseudonymisedPerson {ndoo_opt_out: true}) RETURN count(*) AS n")
+    assert r.json()["rows"] == [[None]]
+
+
+def test_user_parameters_are_passed(client: TestClient, graph: Driver, auth: AuthFactory) -> None:
+    q = "MATCH (w:RTTPathway) WHERE w.provider_ods = $trust RETURN count(*) AS n"
+    assert run(client, auth, q, trust="RR8").json()["rows"] == [[10]]
+
+
+def test_reserved_parameters_cannot_be_overridden(
+    client: TestClient, graph: Driver, auth: AuthFactory
+) -> None:
+    r = run(client, auth, "RETURN count(*) AS n", allowed_providers=["RHQ"])
+    assert r.status_code == 400
+    assert "reserved" in r.json()["error"]["message"]
+
+
+def test_row_level_results_are_refused(
+    client: TestClient, graph: Driver, auth: AuthFactory
+) -> None:
+    r = run(client, auth, "MATCH (p:PseudonymisedPerson) RETURN p.year_of_birth AS y")
+    assert r.status_code == 403
+    assert "aggregates only" in r.json()["error"]["message"]
+
+
+def test_nodes_and_pseudo_ids_are_refused(
+    client: TestClient, graph: Driver, auth: AuthFactory
+) -> None:
+    nodes = run(client, auth, "MATCH (p:PseudonymisedPerson) RETURN collect(p) AS people")
+    assert nodes.status_code == 403
+    assert "not nodes" in nodes.json()["error"]["message"]
+    ids = run(client, auth, "MATCH (p:PseudonymisedPerson) RETURN p.pseudo_id AS id, count(*) AS n")
+    assert ids.status_code == 403
+    assert "pseudonymised person ids" in ids.json()["error"]["message"]
+
+
+def test_syntax_errors_are_explained_without_a_trace(
+    client: TestClient, graph: Driver, auth: AuthFactory
+) -> None:
+    r = run(client, auth, "MATCH (n RETURN count(n)")
+    assert r.status_code == 403
+    assert "Neo4j rejected the query" in r.json()["error"]["message"]
+
+
+def test_purpose_and_role_rules(client: TestClient, graph: Driver, auth: AuthFactory) -> None:
+    q = {"query": "MATCH (t:NHSTrust) RETURN count(*) AS n"}
+    direct = client.post("/cypher", json=q, headers=auth(roles=["analyst"], purpose="direct_care"))
+    assert direct.status_code == 403
+    research = client.post("/cypher", json=q, headers=auth(roles=["analyst"], purpose="research"))
+    assert research.status_code == 200
+
+
+@pytest.fixture()
+def capped_client(api_settings: Settings) -> Iterator[TestClient]:
+    api = api_settings.api.model_copy(update={"cypher_row_cap": 3, "cypher_timeout_s": 0.5})
+    with TestClient(create_app(api_settings.model_copy(update={"api": api}))) as c:
+        yield c
+
+
+def test_row_cap_is_applied(capped_client: TestClient, graph: Driver, auth: AuthFactory) -> None:
+    r = run(capped_client, auth, "UNWIND range(1, 20) AS x RETURN toString(x) AS k, count(*) AS n")
+    body = r.json()
+    assert r.status_code == 200
+    assert body["row_count"] == 3
+    assert len(body["rows"]) == 3
+    assert body["truncated"] is True
+    assert body["row_cap"] == 3
+
+
+def test_long_queries_time_out(capped_client: TestClient, graph: Driver, auth: AuthFactory) -> None:
+    q = "UNWIND range(1, 200000000) AS x WITH x WHERE x % 7 = 3 RETURN count(*) AS n"
+    r = run(capped_client, auth, q)
+    assert r.status_code == 403, r.text
+    assert "was stopped" in r.json()["error"]["message"]
+
+
+def test_every_run_is_audited(
+    client: TestClient, graph: Driver, auth: AuthFactory, audit_log: AuditLog
+) -> None:
+    run(client, auth, "MATCH (t:NHSTrust) RETURN count(*) AS n")
+    run(client, auth, "MATCH (n) DETACH DELETE n")
+    client.post("/cypher", json={"query": "RETURN count(*)"})
+    events = list(audit_log.events())
+    assert [(e["channel"], e["outcome"], e["status"]) for e in events] == [
+        ("cypher", "ok", 200),
+        ("cypher", "refused", 403),
+        ("cypher", "denied", 401),
+    ]
+    assert events[0]["subject"] == "user-1"
+    assert events[0]["purpose"] == "planning"
+    assert events[0]["result_size"] == 1
+    assert len(events[0]["query_hash"]) == 64
+    assert "MATCH" not in audit_log.path.read_text()  # hashes, never the query text
+    assert audit_log.verify().ok
