@@ -6,6 +6,7 @@ no identifying value is ever printed.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,9 @@ from graph_service.cli._common import console, err_console, settings
 from graph_service.store.driver import open_driver
 from graph_service.store.linkage import LinkageError, LinkGraph
 from loaders.linkage import EvidenceStore, default_path, load_model, pseudonymiser_for, run_linkage
+
+# the driver logs schema hints (e.g. "label does not exist" on a graph not linked yet)
+logging.getLogger("neo4j.notifications").setLevel(logging.ERROR)
 
 app = typer.Typer(
     help="Link records of the same person across trusts and sources.", no_args_is_help=True
