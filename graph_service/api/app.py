@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import strawberry
 from fastapi import FastAPI
 
 from graph_service.api.audit import AuditTrail, audit_dir
@@ -24,7 +25,10 @@ from graph_service.settings import Settings, get_settings
 from graph_service.store.driver import open_async_driver
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, schema: strawberry.Schema | None = None
+) -> FastAPI:
+    """The app; ``schema`` overrides the GraphQL schema (tests), guards are added either way."""
     settings = settings or get_settings()
     metrics = Metrics()
 
@@ -50,7 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(cypher_router)
-    app.include_router(graphql_router(settings), prefix="/graphql")
+    app.include_router(graphql_router(settings, schema), prefix="/graphql")
     app.add_middleware(TimeoutMiddleware, timeout_s=settings.api.request_timeout_s)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app

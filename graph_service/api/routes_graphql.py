@@ -63,7 +63,7 @@ class _PlaceholderQuery:
 
 
 def load_schema(settings: Settings) -> strawberry.Schema:
-    """The real schema (``graph_service.api.schema.build_schema``) with our guards added."""
+    """The real schema (``graph_service.api.schema.build_schema``), else a placeholder."""
     build = None
     try:
         build = getattr(importlib.import_module("graph_service.api.schema"), "build_schema", None)
@@ -72,10 +72,15 @@ def load_schema(settings: Settings) -> strawberry.Schema:
             raise
     if build is not None:
         schema: strawberry.Schema = build(settings)
-    else:
-        log.warning("graph_service.api.schema is not installed; serving a placeholder schema")
-        schema = strawberry.Schema(query=_PlaceholderQuery)
-    schema.extensions = (*schema.extensions, *guard_extensions(settings))
+        return schema
+    log.warning("graph_service.api.schema is not installed; serving a placeholder schema")
+    return strawberry.Schema(query=_PlaceholderQuery)
+
+
+def with_guards(schema: strawberry.Schema, settings: Settings) -> strawberry.Schema:
+    """Add limits, error masking and audit capture (once) to a schema."""
+    if CaptureOperation not in schema.extensions:
+        schema.extensions = (*schema.extensions, *guard_extensions(settings))
     return schema
 
 
@@ -123,7 +128,8 @@ class AuditedGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
         return response
 
 
-def graphql_router(settings: Settings) -> AuditedGraphQLRouter:
-    return AuditedGraphQLRouter(
-        load_schema(settings), context_getter=get_context, graphql_ide="graphiql"
-    )
+def graphql_router(
+    settings: Settings, schema: strawberry.Schema | None = None
+) -> AuditedGraphQLRouter:
+    served = with_guards(schema or load_schema(settings), settings)
+    return AuditedGraphQLRouter(served, context_getter=get_context, graphql_ide="graphiql")
