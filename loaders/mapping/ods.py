@@ -112,9 +112,7 @@ def map_etr_row(row: Sequence[str], *, position: str) -> Outcome:
     trust = _org("NHSTrust", code, name=name, postcode_district=postcode_area(row[9]))
     nodes, rels = [trust], []
     if ICB_CODE.match(icb):
-        icb_node = _org("ICB", icb)
-        nodes.append(icb_node)
-        rels.append(_rel("IN_ICB_GEOGRAPHY", trust, icb_node))
+        rels.append(_rel("IN_ICB_GEOGRAPHY", trust, _org("ICB", icb)))
     elif icb:
         return Rejection(source, position, "icb_code", "column 4 is not an ICB code (Q..)")
     return MappedRecord(source, position, code, canonical_hash(list(row)), nodes, rels)
@@ -140,9 +138,7 @@ def map_eccg_row(row: Sequence[str], *, position: str) -> Outcome:
     sub = _org("SubICBLocation", code, name=name)
     nodes, rels = [sub], []
     if ICB_CODE.match(icb):
-        icb_node = _org("ICB", icb)
-        nodes.append(icb_node)
-        rels.append(_rel("PART_OF", sub, icb_node))
+        rels.append(_rel("PART_OF", sub, _org("ICB", icb)))
     elif icb:
         return Rejection(source, position, "icb_code", "column 4 is not an ICB code (Q..)")
     return MappedRecord(source, position, code, canonical_hash(list(row)), nodes, rels)
@@ -179,8 +175,8 @@ def map_gp_row(row: Mapping[str, str], *, position: str) -> Outcome:
         return Rejection(source, position, "PCN_CODE", "not a PCN code (U99999)")
     gp = _org("GPPractice", practice, name=_title(row.get("PRACTICE_NAME") or ""))
     nodes, rels = [gp], []
-    # Names of sub-ICB locations and ICBs come from eccg.csv and the ICB lookup, not from
-    # this 2022 file (its CCG names are superseded), so only their codes are given here.
+    # Sub-ICB locations and ICBs are only referenced (their own files name them: this 2022
+    # file's CCG names are superseded); a reference MERGEs a key-only node if need be.
     sub = _org("SubICBLocation", ccg) if ccg else None
     if PCN_CODE.match(pcn):  # "U" = unallocated: the practice belongs to no PCN
         pcn_node = _org("PCN", pcn, name=_title(row.get("PCN_NAME") or ""))
@@ -188,10 +184,6 @@ def map_gp_row(row: Mapping[str, str], *, position: str) -> Outcome:
         rels.append(_rel("MEMBER_OF", gp, pcn_node))
         if sub:
             rels.append(_rel("IN", pcn_node, sub))
-    if sub:
-        nodes.append(sub)
-        if icb:
-            icb_node = _org("ICB", icb)
-            nodes.append(icb_node)
-            rels.append(_rel("PART_OF", sub, icb_node))
+    if sub and icb:
+        rels.append(_rel("PART_OF", sub, _org("ICB", icb)))
     return MappedRecord(source, position, practice, canonical_hash(dict(row)), nodes, rels)

@@ -3,7 +3,8 @@
 Which mapper a file gets is decided by its name (the ODS national extracts have no header):
 ``etr*.csv`` trusts, ``eccg*.csv`` sub-ICB locations, ``icb*.csv`` the ONS ICB lookup, and
 ``*prac*map*.csv`` (or any CSV whose header has PRACTICE_CODE and PCN_CODE) GP practices.
-Files are read in that order so that names given by the authoritative file come last.
+Files are read in the order ICB lookup, sub-ICB locations, trusts, GP practices, so that the
+organisations other rows refer to are loaded first.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from loaders.mapping import ods
 from loaders.model import MapContext, Outcome, Rejection, Skipped
 
-_KINDS = ("gp", "icb", "eccg", "etr")  # load order: general first, authoritative last
+_KINDS = ("icb", "eccg", "etr", "gp")  # load order: the organisations others refer to first
 
 
 def _kind(path: Path) -> str | None:

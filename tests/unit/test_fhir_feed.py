@@ -4,6 +4,7 @@ and that no raw identifier reaches a node or relationship."""
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
@@ -286,7 +287,7 @@ def test_no_raw_identifier_reaches_a_row(
             )
             values += [str(v) for part in parts for v in part.values()]
     blob = "\n".join(values)
-    assert looks_like_valid_nhs_number(blob) == []
+    assert looks_like_valid_nhs_number(re.sub(r"\b[0-9a-fA-F]{16,64}\b", "#", blob)) == []
     leaked = sorted(w for w in words if w in blob)
     assert leaked == []
     assert not [v for v in values if normalise_postcode(v)]

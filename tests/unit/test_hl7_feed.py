@@ -3,6 +3,7 @@ files with several messages, malformed messages, and the privacy scan."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -208,7 +209,7 @@ def test_no_raw_identifier_reaches_a_row() -> None:
                 for v in (*rel.start_key.values(), *rel.end_key.values(), *rel.props.values())
             ]
     blob = "\n".join(values).upper()
-    assert looks_like_valid_nhs_number(blob) == []
+    assert looks_like_valid_nhs_number(re.sub(r"\b[0-9a-fA-F]{16,64}\b", "#", blob)) == []
     for raw in (
         "3333333333",
         "SMITH",

@@ -1,0 +1,154 @@
+"""The ODS, FHIR and HL7 v2 feeds loaded through the pipeline into the real Neo4j: counts
+reconcile, references resolve into one connected graph, reloads change nothing, and no
+raw identifier is stored."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from graph_service.settings import REPO_ROOT
+from graph_service.store.fingerprint import graph_counts
+from graph_service.store.schema import apply_ontology
+from loaders.model import MapContext, MappedRecord, Outcome, Rejection, Skipped
+from loaders.pipeline import LoadSummary, fingerprint_files, map_context, run_load
+from loaders.privacy import looks_like_valid_nhs_number
+from loaders.readers import fhir, hl7v2, ods
+from neo4j import Driver
+from ontology import Ontology, load_ontology
+
+pytestmark = pytest.mark.integration
+HEX_TOKEN = re.compile(r"\b[0-9a-f]{16,64}\b")  # pseudo_ids, content hashes, batch ids
+DATA = REPO_ROOT.parent / "shared" / "data"
+Reader = Callable[[Sequence[Path], MapContext], Iterator[Outcome]]
+FEEDS: list[tuple[str, Reader, list[Path]]] = [
+    ("ods", ods.outcomes, [DATA / "nhs-ods-jhau-nhs-spend", DATA / "nhs-gp-practice-map-nhsx"]),
+    ("fhir", fhir.outcomes, [DATA / "synthea-r4-fhir-data-pipes", DATA / "fhir-uk-core-examples"]),
+    ("hl7", hl7v2.outcomes, [DATA / "hl7v2-itk-adt-examples", DATA / "hl7v2-pipehat-samples"]),
+]
+
+
+@pytest.fixture(scope="module")
+def ontology() -> Ontology:
+    return load_ontology()
+
+
+@pytest.fixture()
+def graph(clean_graph: Driver, ontology: Ontology) -> Driver:
+    apply_ontology(clean_graph, ontology)
+    return clean_graph
+
+
+def scalar(driver: Driver, query: str) -> int:
+    records, _, _ = driver.execute_query(query)
+    return int(records[0][0])
+
+
+def files(paths: list[Path]) -> list[Path]:
+    return [f for p in paths for f in (sorted(p.rglob("*")) if p.is_dir() else [p]) if f.is_file()]
+
+
+def load(
+    driver: Driver, ontology: Ontology, qdir: Path, source: str, reader: Reader, paths: list[Path]
+) -> tuple[LoadSummary, Counter[str]]:
+    ctx = map_context(hmac_key="test-key", domain="test-domain", ontology=ontology)
+    expected = Counter(type(o).__name__ for o in reader(paths, ctx))
+    summary = run_load(
+        driver,
+        source=source,
+        outcomes=reader(paths, ctx),
+        ontology=ontology,
+        input_fingerprint=fingerprint_files(files(paths)),
+        quarantine_dir=qdir,
+        batch_size=500,
+    )
+    return summary, expected
+
+
+def test_feeds_load_reconcile_and_connect(
+    graph: Driver, ontology: Ontology, tmp_path: Path
+) -> None:
+    for source, reader, paths in FEEDS:
+        summary, expected = load(graph, ontology, tmp_path, source, reader, paths)
+        assert summary.reconciles, source
+        assert summary.read == sum(expected.values())
+        assert summary.loaded == expected[MappedRecord.__name__], summary.quarantined_by_reason
+        assert summary.quarantined == expected[Rejection.__name__]
+        assert summary.skipped == expected[Skipped.__name__]
+
+    # ODS hierarchy: practice -> PCN -> sub-ICB location -> ICB, trusts in ICBs
+    assert scalar(graph, "MATCH (i:ICB) RETURN count(i)") == 42
+    assert scalar(graph, "MATCH (t:NHSTrust) WHERE t.name IS NULL RETURN count(t)") == 0
+    chain = (
+        "MATCH (:GPPractice {ods_code: 'A81001'})-[:MEMBER_OF]->(:PCN)-[:IN]->(:SubICBLocation)"
+        "-[:PART_OF]->(i:ICB) RETURN i.name"
+    )
+    records, _, _ = graph.execute_query(chain)
+    assert [r[0] for r in records] == ["NHS North East and North Cumbria Integrated Care Board"]
+
+    # FHIR: 274 Synthea encounters + 1 UK Core; HL7: A03 and A04 + 1 pipehat ADT^A01/A04 each
+    assert scalar(graph, "MATCH (e:Encounter) RETURN count(e)") == 274 + 1 + 2 + 2
+    assert (
+        scalar(
+            graph,
+            "MATCH (e:Encounter) WHERE NOT (:PseudonymisedPerson)-[:SUBJECT_OF]->(e) "
+            "RETURN count(e)",
+        )
+        == 0
+    )
+    # Synthea 3.x conditional references resolved to the shared hospital file's organisations
+    assert (
+        scalar(
+            graph,
+            "MATCH (e:Encounter {source_system: 'fhir'})-[:AT_ORGANISATION]->(s:Site) "
+            "WHERE s.name IS NULL RETURN count(*)",
+        )
+        == 0
+    )
+    # UK Core and HL7 records meet the ODS trusts they name
+    records, _, _ = graph.execute_query(
+        "MATCH (e:Encounter)-[:AT_ORGANISATION]->(t:NHSTrust)-[:IN_ICB_GEOGRAPHY]->(:ICB) "
+        "RETURN t.ods_code AS trust, count(e) AS n ORDER BY trust"
+    )
+    assert {r["trust"]: r["n"] for r in records} == {"RCB": 2, "RR8": 1}
+    # the same NHS number in three ITK messages is one person
+    assert (
+        scalar(
+            graph,
+            "MATCH (p:PseudonymisedPerson {nhs_number_verified: true})-[:REGISTERED_WITH]->"
+            "(:GPPractice {ods_code: 'Y06601'}) RETURN count(p)",
+        )
+        == 1
+    )
+
+
+def test_reload_changes_nothing_and_no_raw_identifier_is_stored(
+    graph: Driver, ontology: Ontology, tmp_path: Path
+) -> None:
+    for source, reader, paths in FEEDS[1:]:
+        load(graph, ontology, tmp_path, source, reader, paths)
+    counts = graph_counts(graph)
+    for source, reader, paths in FEEDS[1:]:
+        load(graph, ontology, tmp_path, source, reader, paths)
+    assert graph_counts(graph) == counts
+
+    records, _, _ = graph.execute_query(
+        "MATCH (n) RETURN properties(n) AS p UNION ALL MATCH ()-[r]->() RETURN properties(r) AS p"
+    )
+    blob = HEX_TOKEN.sub("#", "\n".join(str(v) for r in records for v in r["p"].values()))
+    assert len(blob) > 10_000
+    assert looks_like_valid_nhs_number(blob) == []
+    for raw in (
+        "SMITH",
+        "FREDRICA",
+        "Celesta195",
+        "Borer986",
+        "LS17 7DF",
+        "YO32 5TT",
+        "1970-09-11",
+    ):
+        assert raw not in blob
