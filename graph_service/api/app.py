@@ -24,6 +24,14 @@ from graph_service.api.timeouts import TimeoutMiddleware
 from graph_service.settings import Settings, get_settings
 from graph_service.store.driver import open_async_driver
 
+# An API request fails fast (503) when Neo4j is away rather than retrying for 30 s; the
+# driver reconnects by itself on a later request once Neo4j answers again.
+API_DRIVER_OPTIONS = {
+    "max_transaction_retry_time": 1.0,
+    "connection_timeout": 5.0,
+    "connection_acquisition_timeout": 10.0,
+}
+
 
 def create_app(
     settings: Settings | None = None, *, schema: strawberry.Schema | None = None
@@ -34,7 +42,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        driver = open_async_driver(settings)
+        driver = open_async_driver(settings, **API_DRIVER_OPTIONS)
         app.state.openfdp = AppState(
             settings=settings,
             driver=driver,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from neo4j.exceptions import AuthError, ServiceUnavailable
 
 from graph_service.settings import Settings
@@ -31,8 +33,10 @@ def open_driver(settings: Settings, *, verify: bool = True) -> Driver:
     return driver
 
 
-def open_async_driver(settings: Settings) -> AsyncDriver:
+def open_async_driver(settings: Settings, **config: Any) -> AsyncDriver:
+    """``config`` passes driver options through (the API bounds retries and timeouts)."""
     n = settings.neo4j
+    options: dict[str, Any] = {"max_connection_pool_size": 64, **config}
     return AsyncGraphDatabase.driver(
-        n.effective_uri, auth=(n.user, n.password.get_secret_value()), max_connection_pool_size=64
+        n.effective_uri, auth=(n.user, n.password.get_secret_value()), **options
     )
