@@ -6,7 +6,8 @@ types and properties (which come from mapper code), never values.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, time
 from typing import Any
 
 from graph_service.store.writer import OntologyLike
@@ -28,12 +29,57 @@ def names(spec: Any) -> set[str]:
     return out
 
 
+def _as_date(v: Any) -> Any:
+    if isinstance(v, datetime):
+        return v.date()
+    return v if isinstance(v, date) else date.fromisoformat(v)
+
+
+def _as_datetime(v: Any) -> Any:
+    return v if isinstance(v, datetime) else datetime.fromisoformat(v)
+
+
+def _as_time(v: Any) -> Any:
+    return v if isinstance(v, time) else time.fromisoformat(v)
+
+
+def _checked(kind: type | tuple[type, ...]) -> Callable[[Any], Any]:
+    def check(v: Any) -> Any:
+        if isinstance(v, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
+            raise TypeError
+        if not isinstance(v, kind):
+            raise TypeError
+        return v
+
+    return check
+
+
+def _str_list(v: Any) -> Any:
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        raise TypeError
+    return v
+
+
+#: ontology datatype -> coercion of a mapped value (ISO text becomes a temporal value)
+COERCE: dict[str, Callable[[Any], Any]] = {
+    "string": _checked(str),
+    "integer": _checked(int),
+    "float": _checked((int, float)),
+    "boolean": _checked(bool),
+    "date": _as_date,
+    "datetime": _as_datetime,
+    "time": _as_time,
+    "string_list": _str_list,
+}
+
+
 class OntologyIndex:
     """Allowed keys and properties per label and relationship type (computed once)."""
 
     def __init__(self, ontology: OntologyLike) -> None:
         self._keys: dict[str, frozenset[str]] = {}
         self._props: dict[str, frozenset[str]] = {}
+        self._types: dict[str, dict[str, str]] = {}
         for label, nt in ontology.node_types.items():
             self._keys[label] = frozenset(names(getattr(nt, "key", ())))
         for label, nt in ontology.node_types.items():
@@ -43,6 +89,11 @@ class OntologyIndex:
                 if sup_t is not None:
                     allowed |= names(getattr(sup_t, "properties", ()))
             self._props[label] = frozenset(allowed)
+            specs: Any = getattr(nt, "properties", None)
+            if hasattr(specs, "items"):
+                self._types[label] = {
+                    str(k): str(getattr(v, "datatype", "")) for k, v in specs.items()
+                }
         self._rel_props: dict[str, frozenset[str] | None] = {}
         for rtype, rt in ontology.rel_types.items():
             has = hasattr(rt, "properties")
@@ -60,9 +111,24 @@ class OntologyIndex:
             return f"property {unknown[0]} is not defined for {label}"
         return None
 
+    def _coerce(self, label: str, props: dict[str, Any]) -> str | None:
+        """Bring values to the ontology's datatypes in place; a reason when one does not fit."""
+        types = self._types.get(label, {})
+        for name, value in props.items():
+            fn = COERCE.get(types.get(name, ""))
+            if value is None or fn is None:
+                continue
+            try:
+                props[name] = fn(value)
+            except (TypeError, ValueError):
+                return f"property {name} of {label} must be a {types[name]}"
+        return None
+
     def check(self, rec: MappedRecord) -> tuple[str | None, str] | None:
         for node in rec.nodes:
             problem = self._node(node.label, node.key, node.props)
+            if problem is None:
+                problem = self._coerce(node.label, node.props)
             if problem:
                 return node.label, problem
         for rel in rec.rels:
