@@ -16,6 +16,7 @@ from typing import Annotated, Any, cast
 import typer
 from rich.table import Table
 
+from graph_service.api.app import API_DRIVER_OPTIONS
 from graph_service.api.audit import AuditTrail, audit_dir
 from graph_service.api.auth import verify_token
 from graph_service.api.context import Principal, Purpose
@@ -54,7 +55,7 @@ def _principal(s: Settings, token: str | None, sub: str, org: str, purpose: str)
 
 
 async def _run(s: Settings, principal: Principal, query: str, params: dict[str, Any]) -> Any:
-    driver = open_async_driver(s)
+    driver = open_async_driver(s, **API_DRIVER_OPTIONS)
     try:
         return await run_analyst_query(
             driver=driver,
