@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape
 
 from ontology.model import Ontology
 
-MODULE_ORDER = ("provenance", "person", "pathway", "organisation", "resource", "supplier")
+MODULE_ORDER = ("provenance", "person", "pathway", "organisation", "supplier", "resource")
 COLOURS = {
     "organisation": "#d9ead3",
     "person": "#fce5cd",
@@ -22,7 +22,7 @@ COLOURS = {
     "provenance": "#e6e6e6",
 }
 NOT_DRAWN = ("DERIVED_FROM",)
-BOX_W, BOX_H, COL_W, ROW_H, TOP, LEFT = 180, 30, 300, 62, 90, 40
+BOX_W, BOX_H, COL_W, ROW_H, TOP, LEFT = 180, 30, 340, 62, 90, 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +93,7 @@ def layout(onto: Ontology) -> Layout:
     return Layout(
         boxes=boxes,
         edges=tuple(edges),
-        width=LEFT * 2 + len(modules) * COL_W - (COL_W - BOX_W),
+        width=LEFT * 2 + len(modules) * COL_W - (COL_W - BOX_W) + 60,
         height=TOP + rows * ROW_H + 40,
         title=f"openfdp ontology {onto.version_info} ({onto.version})",
         note="Every loaded node also has -[:DERIVED_FROM]->(SourceRecord) (not drawn). "
@@ -116,7 +116,7 @@ def edge_points(lay: Layout, edge: Edge) -> tuple[float, float, float, float, fl
         return x, y - 8, x, y + 8, x + 60, y
     if abs(a.x - b.x) < 1:  # same column: bow out to the right
         x1, x2 = a.x + BOX_W, b.x + BOX_W
-        return x1, a.cy, x2, b.cy, x1 + 50 + abs(a.cy - b.cy) / 6, (a.cy + b.cy) / 2
+        return x1, a.cy, x2, b.cy, x1 + 30 + abs(a.cy - b.cy) / 12, (a.cy + b.cy) / 2
     if a.x < b.x:
         x1, x2 = a.x + BOX_W, b.x
     else:
