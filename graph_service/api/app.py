@@ -1,8 +1,9 @@
 """The FastAPI application factory.
 
 The lifespan owns the process's one async Neo4j driver. Routes: ``/graphql`` (GraphiQL in
-a browser), ``/cypher`` (analyst), ``/healthz``, ``/readyz``, ``/metrics``. Every request
-has a timeout; errors are JSON with a clear message; internal errors are masked.
+a browser), ``/cypher`` (analyst), ``/healthz``, ``/readyz``, ``/metrics``, ``/timeline``
+(the pathway timeline page). Every request has a timeout; errors are JSON with a clear
+message; internal errors are masked.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from graph_service.api.metrics import Metrics, MetricsMiddleware
 from graph_service.api.routes_cypher import router as cypher_router
 from graph_service.api.routes_graphql import graphql_router
 from graph_service.api.routes_health import router as health_router
+from graph_service.api.routes_timeline import router as timeline_router
 from graph_service.api.state import AppState
 from graph_service.api.timeouts import TimeoutMiddleware
 from graph_service.settings import Settings, get_settings
@@ -63,6 +65,7 @@ def create_app(
     app.include_router(health_router)
     app.include_router(cypher_router)
     app.include_router(graphql_router(settings, schema), prefix="/graphql")
+    app.include_router(timeline_router)
     app.add_middleware(TimeoutMiddleware, timeout_s=settings.api.request_timeout_s)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app
