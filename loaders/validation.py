@@ -94,8 +94,16 @@ class OntologyIndex:
                 self._types[label] = {
                     str(k): str(getattr(v, "datatype", "")) for k, v in specs.items()
                 }
+        self._labels: dict[str, frozenset[str]] = {
+            label: frozenset({label, *names(getattr(nt, "labels", ()))})
+            for label, nt in ontology.node_types.items()
+        }
+        self._pairs: dict[str, frozenset[tuple[str, str]]] = {}
         self._rel_props: dict[str, frozenset[str] | None] = {}
         for rtype, rt in ontology.rel_types.items():
+            pairs = getattr(rt, "pairs", None)
+            if pairs:
+                self._pairs[rtype] = frozenset((str(a), str(b)) for a, b in pairs)
             has = hasattr(rt, "properties")
             self._rel_props[rtype] = frozenset(names(rt.properties)) if has else None
 
@@ -138,6 +146,15 @@ class OntologyIndex:
                 problem = self._node(label, key, ())
                 if problem:
                     return rel.type, problem
+            pairs = self._pairs.get(rel.type)
+            if pairs is not None and not any(
+                (a, b) in pairs
+                for a in self._labels[rel.start_label]
+                for b in self._labels[rel.end_label]
+            ):
+                return rel.type, (
+                    f"{rel.type} does not join {rel.start_label} to {rel.end_label} in the ontology"
+                )
             allowed = self._rel_props[rel.type]
             if allowed is not None and set(rel.props) - allowed:
                 bad = sorted(set(rel.props) - allowed)[0]
