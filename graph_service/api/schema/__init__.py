@@ -9,17 +9,34 @@ retyped in the ontology fails a test instead of silently drifting.
 
 from __future__ import annotations
 
-import strawberry
+from collections.abc import Iterator
 
+import strawberry
+from strawberry.extensions import SchemaExtension
+
+from graph_service.api.errors import ApiError
 from graph_service.api.schema.query import Query
 from graph_service.settings import Settings
+
+
+class ErrorCodes(SchemaExtension):
+    """Give deliberate errors a machine-readable ``extensions.code`` (FORBIDDEN,
+    BAD_REQUEST, ...) next to their message."""
+
+    def on_execute(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        for error in (result.errors if result is not None else None) or []:
+            original = error.original_error
+            if isinstance(original, ApiError):
+                error.extensions = {**(error.extensions or {}), "code": original.code.upper()}
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema. Limits that depend on settings (page size) are read per request from
     the context, so one schema serves any settings."""
     del settings
-    return strawberry.Schema(query=Query)
+    return strawberry.Schema(query=Query, extensions=[ErrorCodes])
 
 
 def export_sdl() -> str:

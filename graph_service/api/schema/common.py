@@ -140,7 +140,7 @@ def native(value: Any) -> Any:
 
 def build(cls: type[T], row: dict[str, Any], **extra: Any) -> T:
     """An instance of a strawberry type from a row (keys not on the type are ignored)."""
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    names = {f.name for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
     values = {k: native(v) for k, v in row.items() if k in names}
     values.update(extra)
     for name in names - values.keys():

@@ -11,14 +11,23 @@ from __future__ import annotations
 
 from typing import Any, LiteralString
 
-from neo4j import AsyncDriver, RoutingControl
+from neo4j import READ_ACCESS, AsyncDriver, AsyncManagedTransaction, NotificationMinimumSeverity
 
 
 async def read_rows(
     driver: AsyncDriver, database: str, query: LiteralString, params: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    """Run one read query (routed to a reader in a cluster); rows as plain dicts."""
-    result = await driver.execute_query(
-        query, params, database_=database, routing_=RoutingControl.READ
-    )
-    return [record.data() for record in result.records]
+    """Run one read query in a read transaction (routed to a reader in a cluster, retried
+    on transient errors); rows as plain dicts. Server notifications (e.g. a property no
+    node carries yet) are not requested: they are expected on a sparse graph."""
+
+    async def work(tx: AsyncManagedTransaction) -> list[dict[str, Any]]:
+        result = await tx.run(query, params)
+        return await result.data()
+
+    async with driver.session(
+        database=database,
+        default_access_mode=READ_ACCESS,
+        notifications_min_severity=NotificationMinimumSeverity.OFF,
+    ) as session:
+        return await session.execute_read(work)
