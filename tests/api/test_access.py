@@ -150,3 +150,13 @@ def test_cypher_providers_follow_the_principal(
         "/cypher", json=q, headers=auth(org="RHQ", roles=["analyst"], purpose="planning")
     )
     assert trust.json()["supplied_parameters"]["allowed_providers"] == ["RHQ"]
+
+
+def test_public_supplier_view_needs_no_token(client: TestClient, graph: Driver) -> None:
+    r = client.post("/graphql", json={"query": "{ suppliers { nodes { supplierId name } } }"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert "errors" not in body
+    assert {"supplierId": "SUP-1", "name": "Example Analytics Ltd"} in body["data"]["suppliers"][
+        "nodes"
+    ]
