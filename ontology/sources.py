@@ -115,6 +115,9 @@ def parse(sources: Mapping[str, str]) -> Sources:
     merged = Graph()
     for g in graphs.values():
         merged += g
+        for prefix, ns in g.namespaces():
+            if not prefix.startswith("ns") and prefix:
+                merged.bind(prefix, ns, override=False)
     src = Sources(merged)
     _declarations(src, graphs)
     _unknown_terms(src, graphs)

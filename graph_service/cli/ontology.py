@@ -52,7 +52,7 @@ SourceOpt = Annotated[
     Path | None,
     typer.Option("--source", help="Ontology folder [default: the package's ontology/source]."),
 ]
-FORMATS = ("sdl", "cypher", "json", "png", "svg", "shacl", "reference")
+FORMATS = ("sdl", "cypher", "json", "png", "svg", "shacl", "reference", "ttl")
 
 
 @contextmanager
@@ -293,7 +293,8 @@ def export(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="File to write [stdout].")] = None,
     source: SourceOpt = None,
 ) -> None:
-    """Export the ontology as GraphQL SDL, Cypher DDL, JSON, SHACL, Markdown or a picture."""
+    """Export the ontology as GraphQL SDL, Cypher DDL, JSON, SHACL, Markdown, merged Turtle
+    or a picture (png, svg)."""
     if fmt not in FORMATS:
         err_console.print(
             f"[red]error:[/red] unknown format {escape(fmt)!r}; use one of {', '.join(FORMATS)}"
@@ -315,8 +316,9 @@ def export(
         "svg": to_svg,
         "shacl": to_shacl,
         "reference": to_markdown,
-    }[fmt]
-    text = render(onto)
+    }.get(fmt)
+    with clean_errors():
+        text = render(onto) if render else _merged_turtle(source)
     if out is None:
         typer.echo(text, nl=False)
         return
@@ -330,6 +332,11 @@ def export(
     console.print(
         f"Wrote {fmt} of ontology {onto.version} ({len(text.splitlines())} lines) to {out}"
     )
+
+
+def _merged_turtle(source: Path | None) -> str:
+    """All source files as one Turtle document (e.g. to open the whole ontology in Protégé)."""
+    return ontology_graph(source).serialize(format="turtle")
 
 
 def _write_png(onto: Ontology, out: Path) -> None:

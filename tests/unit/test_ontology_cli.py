@@ -162,6 +162,9 @@ def test_export_formats(tmp_path: Path) -> None:
     assert code == 0 and out.startswith("<svg") and ">RTTPathway</text>" in out
     code, out = run("export", "--format", "reference")
     assert code == 0 and "### RTTPathway" in out
+    code, out = run("export", "--format", "ttl")
+    assert code == 0 and "@prefix ofdp: <https://openfdp.org/ontology#>" in out
+    assert "ofdp:NHSTrust a owl:Class" in out
 
 
 @pytest.mark.parametrize(
