@@ -114,6 +114,13 @@ class Encoder:
         return row
 
 
+def clear_caches() -> None:
+    """Forget the memoised encodings (they hold normalised values in memory)."""
+    _token.cache_clear()
+    _bigram_mask.cache_clear()
+    _phonetic.cache_clear()
+
+
 def has_quasi_identifiers(row: dict[str, Any]) -> bool:
     """Whether an encoded row carries anything to compare (else it can only stay on its own)."""
     return any(row.get(c) is not None for c in TOKEN_COLUMNS)

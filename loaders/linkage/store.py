@@ -20,7 +20,13 @@ import duckdb
 import pandas as pd
 
 from graph_service.store.linkage import LinkageError
-from loaders.linkage.encode import BLOOM_COLUMNS, COUNT_COLUMNS, TOKEN_COLUMNS, Encoder
+from loaders.linkage.encode import (
+    BLOOM_COLUMNS,
+    COUNT_COLUMNS,
+    TOKEN_COLUMNS,
+    Encoder,
+    clear_caches,
+)
 from loaders.model import IdentityEvidence
 from loaders.privacy import Pseudonymiser, nhs_number_is_valid
 
@@ -84,6 +90,7 @@ class EvidenceStore:
 
     def close(self) -> None:
         self._con.close()
+        clear_caches()
 
     def add(self, items: Sequence[IdentityEvidence]) -> int:
         """Encode and store evidence; returns how many rows were new (repeats are ignored)."""

@@ -209,3 +209,23 @@ def test_too_few_records_cannot_train() -> None:
     )
     with pytest.raises(TrainingFailed, match="fewer than the 200"):
         train(frame, load_model())
+
+
+def test_store_keeps_no_values_in_memory_after_close(tmp_path: Path) -> None:
+    from loaders.linkage import encode  # noqa: PLC0415
+    from loaders.linkage.store import EvidenceStore  # noqa: PLC0415
+    from loaders.privacy import Pseudonymiser  # noqa: PLC0415
+
+    store = EvidenceStore(tmp_path / "e.duckdb", Pseudonymiser(key=b"k", domain="unit"))
+    assert (
+        store.add(
+            [
+                ev(given_name="Olivia", family_name="Smith"),
+                ev(given_name="Olivia", family_name="Smith"),
+            ]
+        )
+        == 1
+    )
+    assert encode._phonetic.cache_info().currsize > 0
+    store.close()
+    assert encode._token.cache_info().currsize == encode._phonetic.cache_info().currsize == 0
