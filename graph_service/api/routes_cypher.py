@@ -9,6 +9,7 @@ The parameters ``$allowed_providers`` (the analyst's organisations) and
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -29,11 +30,43 @@ from graph_service.api.errors import (
 )
 from graph_service.api.state import AppState, app_state
 from graph_service.settings import Settings
-from graph_service.store.cypher_guard import CypherRefused, looks_like_pseudo_id, run_read_only
+from graph_service.store.cypher_guard import (
+    CypherRefused,
+    code_text,
+    looks_like_pseudo_id,
+    run_read_only,
+)
 from neo4j import AsyncDriver
 
 router = APIRouter(tags=["analyst"])
 RESERVED_PARAMS = frozenset({"allowed_providers", "exclude_opted_out"})
+# labels of record-level nodes (they carry provider_ods; docs/graph-model.md)
+RECORD_LEVEL_LABELS = (
+    "PseudonymisedPerson|Referral|RTTPathway|RTTStatusEvent|RTTPeriod|WaitingListEntry|"
+    "Appointment|Encounter|Procedure|Diagnosis|Theatre|TheatreSession|TheatreBooking|"
+    "StaffMember|Shift|Ward|Bed"
+)
+_RECORD_LEVEL = re.compile(rf":\s*`?({RECORD_LEVEL_LABELS})`?\b")
+_PERSON = re.compile(r":\s*`?PseudonymisedPerson`?\b|:\s*SUBJECT_OF\b")
+
+
+def check_scoping(query: str) -> None:
+    """Queries naming record-level labels must use the supplied scope parameters.
+
+    A convention check (docs/security.md §5): it catches a forgotten restriction, it cannot
+    prove the parameters are used to restrict.
+    """
+    text = code_text(query)
+    if _RECORD_LEVEL.search(text) and "$allowed_providers" not in text:
+        raise AccessDenied(
+            "queries over record-level data must restrict to your organisations: add "
+            "WHERE <node>.provider_ods IN $allowed_providers"
+        )
+    if _PERSON.search(text) and "$exclude_opted_out" not in text:
+        raise AccessDenied(
+            "queries over persons must honour the National Data Opt-out: add "
+            "AND (NOT $exclude_opted_out OR NOT coalesce(p.ndoo_opt_out, false))"
+        )
 
 
 class CypherRequest(BaseModel):
@@ -56,6 +89,7 @@ def _controlled(value: Any) -> Any:
 async def _execute(
     driver: AsyncDriver, settings: Settings, scope: AccessScope, query: str, params: dict[str, Any]
 ) -> dict[str, Any]:
+    check_scoping(query)
     clash = RESERVED_PARAMS & params.keys()
     if clash:
         raise BadRequest(f"parameter names {sorted(clash)} are reserved and supplied by openfdp")

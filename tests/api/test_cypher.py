@@ -36,6 +36,8 @@ def run(client: TestClient, auth: AuthFactory, query: str, **params: Any) -> Any
         "CREATE CONSTRAINT c_x IF NOT EXISTS FOR (n:Foo) REQUIRE n.id IS UNIQUE",
         "DROP INDEX idx_x IF EXISTS",
         "CALL dbms.listConfig() YIELD name RETURN count(name)",
+        "CALL `dbms`.`listConfig`() YIELD name RETURN count(name)",
+        "CALL db.stats.retrieve('GRAPH COUNTS') YIELD data RETURN count(data)",
         "CALL dbms.security.createUser('x', 'y', false)",
         "SHOW USERS",
         "CREATE USER eve SET PASSWORD 'secret-password'",
@@ -98,12 +100,15 @@ def test_aggregate_query_runs_with_disclosure_control(
 
 
 def test_small_counts_are_suppressed(client: TestClient, graph: Driver, auth: AuthFactory) -> None:
-    r = run(client, auth, "MATCH (p:PseudonymisedPerson {ndoo_opt_out: true}) RETURN count(*) AS n")
+    r = run(client, auth, "MATCH (t:NHSTrust) RETURN count(*) AS n")  # 3 trusts
     assert r.json()["rows"] == [[None]]
 
 
 def test_user_parameters_are_passed(client: TestClient, graph: Driver, auth: AuthFactory) -> None:
-    q = "MATCH (w:RTTPathway) WHERE w.provider_ods = $trust RETURN count(*) AS n"
+    q = (
+        "MATCH (w:RTTPathway) WHERE w.provider_ods = $trust "
+        "AND w.provider_ods IN $allowed_providers RETURN count(*) AS n"
+    )
     assert run(client, auth, q, trust="RR8").json()["rows"] == [[10]]
 
 
@@ -118,7 +123,7 @@ def test_reserved_parameters_cannot_be_overridden(
 def test_row_level_results_are_refused(
     client: TestClient, graph: Driver, auth: AuthFactory
 ) -> None:
-    r = run(client, auth, "MATCH (p:PseudonymisedPerson) RETURN p.year_of_birth AS y")
+    r = run(client, auth, "MATCH (t:NHSTrust) RETURN t.ods_code AS trust")
     assert r.status_code == 403
     assert "aggregates only" in r.json()["error"]["message"]
 
@@ -126,12 +131,46 @@ def test_row_level_results_are_refused(
 def test_nodes_and_pseudo_ids_are_refused(
     client: TestClient, graph: Driver, auth: AuthFactory
 ) -> None:
-    nodes = run(client, auth, "MATCH (p:PseudonymisedPerson) RETURN collect(p) AS people")
+    nodes = run(client, auth, "MATCH (t:NHSTrust) RETURN collect(t) AS trusts")
     assert nodes.status_code == 403
     assert "not nodes" in nodes.json()["error"]["message"]
-    ids = run(client, auth, "MATCH (p:PseudonymisedPerson) RETURN p.pseudo_id AS id, count(*) AS n")
+    ids = run(
+        client,
+        auth,
+        "MATCH (p:PseudonymisedPerson)-[:SUBJECT_OF]->(w:RTTPathway) "
+        "WHERE w.provider_ods IN $allowed_providers "
+        "AND (NOT $exclude_opted_out OR NOT p.ndoo_opt_out) "
+        "RETURN p.pseudo_id AS id, count(*) AS n",
+    )
     assert ids.status_code == 403
     assert "pseudonymised person ids" in ids.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("query", "needs"),
+    [
+        ("MATCH (w:RTTPathway) RETURN count(*) AS n", "$allowed_providers"),
+        (
+            "MATCH (p:PseudonymisedPerson)-[:SUBJECT_OF]->(w:RTTPathway) "
+            "WHERE w.provider_ods IN $allowed_providers RETURN count(*) AS n",
+            "$exclude_opted_out",
+        ),
+        ("MATCH (b:`Bed`) RETURN count(*) AS n", "$allowed_providers"),
+    ],
+)
+def test_record_level_queries_must_use_the_scope_parameters(
+    client: TestClient, graph: Driver, auth: AuthFactory, query: str, needs: str
+) -> None:
+    r = run(client, auth, query)
+    assert r.status_code == 403
+    assert needs in r.json()["error"]["message"]
+
+
+def test_scope_parameters_in_comments_do_not_count(
+    client: TestClient, graph: Driver, auth: AuthFactory
+) -> None:
+    r = run(client, auth, "MATCH (w:RTTPathway) // $allowed_providers\nRETURN count(*) AS n")
+    assert r.status_code == 403
 
 
 def test_syntax_errors_are_explained_without_a_trace(
