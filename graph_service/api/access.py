@@ -21,7 +21,6 @@ from graph_service.store.access import member_trusts
 from neo4j import AsyncDriver
 
 SECONDARY_USES = frozenset({"planning", "research"})
-DATA_ROLES = frozenset({"trust_user", "ics_user", "analyst"})
 PUBLIC_SCOPE = AccessScope(principal=None)
 
 
