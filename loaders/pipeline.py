@@ -23,13 +23,21 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from graph_service.store.writer import GraphWriter, NodeShape, OntologyLike, RelShape, Row
+from graph_service.store.writer import (
+    GraphWriter,
+    NodeShape,
+    OntologyLike,
+    RelShape,
+    Row,
+    WriteStats,
+)
 from loaders.model import (
     IdentityEvidence,
     MapContext,
@@ -205,21 +213,15 @@ def run_load(
         _write_batch_node(writer, batch_key, {**batch_props, "started_at": _now()}, batch_id)
     seen_refs: set[tuple[str, tuple[Any, ...]]] = set()
     buf = _Batch()
+    writes = _Writes(writer, batch_id, summary, identity_sink)
 
     def flush() -> None:
         nonlocal buf
-        if buf.records == 0:
-            return
-        if writer is not None:
-            nodes, rels = buf.grouped()
-            stats = writer.write(nodes, rels, batch=batch_id)
-            summary.nodes_written += stats.node_rows
-            summary.rels_written += stats.rel_rows
-            if identity_sink is not None and buf.identities:
-                identity_sink(buf.identities)
-        buf = _Batch()
+        if buf.records:
+            writes.submit(buf)
+            buf = _Batch()
 
-    with QuarantineFile(quarantine_dir, source, batch_id) as quarantine:
+    with writes, QuarantineFile(quarantine_dir, source, batch_id) as quarantine:
         for outcome in outcomes:
             summary.read += 1
             if isinstance(outcome, MappedRecord):
@@ -256,6 +258,7 @@ def run_load(
             if progress is not None:
                 progress(1)
         flush()
+        writes.wait()
         summary.quarantine_file = quarantine.path if quarantine.count else None
     summary.seconds = time.perf_counter() - started
     if writer is not None:
@@ -274,6 +277,55 @@ def run_load(
         summary.seconds,
     )  # fmt: skip
     return summary
+
+
+class _Writes:
+    """Writes batches on one background thread, so the next batch is read and mapped while
+    Neo4j writes this one. At most one write is in flight (order kept, memory bounded); the
+    identity evidence of a batch goes to the sink, on the caller's thread, once it is written.
+    """
+
+    def __init__(
+        self,
+        writer: GraphWriter | None,
+        batch_id: str,
+        summary: LoadSummary,
+        sink: IdentitySink | None,
+    ) -> None:
+        self._writer, self._batch_id, self._summary, self._sink = writer, batch_id, summary, sink
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openfdp-write")
+        self._pending: tuple[Future[WriteStats], list[IdentityEvidence]] | None = None
+
+    def submit(self, buf: _Batch) -> None:
+        if self._writer is None:
+            return
+        nodes, rels = buf.grouped()
+        self.wait()
+        future = self._pool.submit(self._writer.write, nodes, rels, batch=self._batch_id)
+        self._pending = (future, buf.identities)
+
+    def wait(self) -> None:
+        if self._pending is None:
+            return
+        future, identities = self._pending
+        self._pending = None
+        stats = future.result()
+        self._summary.nodes_written += stats.node_rows
+        self._summary.rels_written += stats.rel_rows
+        if self._sink is not None and identities:
+            self._sink(identities)
+
+    def __enter__(self) -> _Writes:
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, *exc: object) -> None:
+        try:
+            if et is None:
+                self.wait()
+            elif self._pending is not None:  # failing anyway: let the write end, keep the cause
+                self._pending[0].exception()
+        finally:
+            self._pool.shutdown(wait=True)
 
 
 def _write_batch_node(

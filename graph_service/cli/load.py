@@ -202,6 +202,10 @@ def _run(
     cfg = settings()
     try:
         reader_for(feed)
+        if feed == "csv":  # a file that is no extract fails here, before any connection
+            from loaders.readers.trust_csv import plan  # noqa: PLC0415
+
+            plan(paths)
         ontology = load_ontology()
         with ExitStack() as stack:
             driver = None if dry_run else stack.enter_context(open_driver(cfg))
