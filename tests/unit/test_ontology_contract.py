@@ -152,3 +152,37 @@ def test_small_code_lists() -> None:
     }
     assert set(onto.code_list("SEX")) == {"1", "2", "9", "X"}
     assert set(onto.code_list("ATTENDED_OR_DNA")) == {"0", "2", "3", "4", "5", "6", "7"}
+
+
+def test_datatypes_follow_the_contract_conventions() -> None:
+    """Dates are Date, timestamps DateTime, flags Boolean, counts Integer (graph-model.md)."""
+    onto = load_ontology()
+    specs = {p.name: p for nt in onto.node_types.values() for p in nt.properties.values()}
+    for name, spec in specs.items():
+        if (
+            name.endswith("_date")
+            or name.startswith("breach_date_")
+            or name in ("effective_from", "effective_to")
+        ):
+            assert spec.datatype == "date", name
+        if name.endswith("_at") or name.endswith("_date_time"):
+            assert spec.datatype == "datetime", name
+        if (
+            name.startswith("records_")
+            or name.endswith("_minutes")
+            or name in ("seq", "length_days", "year_of_birth")
+        ):
+            assert spec.datatype == "integer", name
+    flags = (
+        "nhs_number_verified",
+        "ndoo_opt_out",
+        "nullified",
+        "is_primary",
+        "cancelled_on_the_day",
+        "active",
+    )
+    assert all(specs[f].datatype == "boolean" for f in flags)
+    for name in ("data_quality_flags", "purposes", "data_categories"):
+        assert specs[name].datatype == "string_list", name
+    assert specs["value_amount"].datatype == "float"
+    assert onto.rel_types["SAME_PERSON_AS"].properties["agreed"].datatype == "boolean"
