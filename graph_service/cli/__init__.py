@@ -8,7 +8,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from graph_service.cli import audit, cypher, db, demo, link, load, ontology, serve
+from graph_service.cli import audit, cypher, db, demo, demo_run, link, load, ontology, serve
 from graph_service.store.errors import StoreError
 
 app = typer.Typer(
@@ -29,6 +29,7 @@ app.add_typer(link.app, name="link")
 app.add_typer(serve.app, name="serve")
 app.add_typer(cypher.app, name="cypher")
 app.add_typer(audit.app, name="audit")
+demo.app.command("run")(demo_run.run)
 app.add_typer(demo.app, name="demo")
 
 err = Console(stderr=True)
