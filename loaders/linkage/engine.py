@@ -9,7 +9,6 @@ and, when linking incrementally, always involves at least one pending row.
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 from collections.abc import Callable
@@ -103,16 +102,16 @@ def train(
         fitted = 0
         for session in training["em"]:
             say(f"estimating m by EM ({session['blocking_rule']})")
-            # each session starts from the last good state: a failed one leaves none behind
-            linker = _linker(
-                con, {k: v for k, v in copy.deepcopy(state).items() if k != "linker_uid"}
-            )
             try:
                 linker.training.estimate_parameters_using_expectation_maximisation(
                     session["blocking_rule"], estimate_without_term_frequencies=True
                 )
             except ValueError as exc:  # e.g. a level's m underflows to 0 on small data
                 log.warning("EM session skipped (%s): %s", session["blocking_rule"], exc)
+                # a failed session can leave the linker half-updated: go back to the last
+                # good state
+                good = {k: v for k, v in json.loads(json.dumps(state)).items() if k != "linker_uid"}
+                linker = _linker(con, good)
                 continue
             state = dict(linker.misc.save_model_to_json())
             fitted += 1

@@ -456,3 +456,23 @@ def test_nothing_identifying_reaches_graph_or_evidence_store(
     con.close()
     assert not [s for s in secrets if s in cells]
     assert not looks_like_valid_nhs_number(_HEX.sub("", cells))
+
+
+def test_model_that_cannot_be_fitted_falls_back_to_deterministic(
+    clean_graph: Driver, settings: Settings, tmp_path: Path
+) -> None:
+    data = json.loads(DEFAULT_MODEL.read_text())
+    data["training"]["em"] = [{"blocking_rule": "l.no_such_column = r.no_such_column"}]
+    broken = tmp_path / "broken-em.json"
+    broken.write_text(json.dumps(data))
+    a, b, _ = population(settings)
+    load(clean_graph, settings, a + b)
+    summary = run_linkage(clean_graph, settings, model_path=broken)
+
+    assert summary.mode == "deterministic only" and summary.links_created == 0
+    assert "Splink could not fit the model" in summary.warnings[0]
+    cl = clusters(clean_graph)
+    assert len(cl) == len({t.ev.person_ref["pseudo_id"] for t in a + b})
+    assert all(k == v for k, v in cl.items())
+    # once the model can be trained, the same evidence is linked
+    assert run_linkage(clean_graph, settings).links_created > 100
