@@ -367,16 +367,14 @@
     return svg("rect", { x: x - 5.5, y: y - 5.5, width: 11, height: 11, rx: 2, fill, stroke, "stroke-width": 1.5 }, parent);
   }
 
-  /** Label tiers so codes of events a few days apart do not overprint each other. */
-  function tierPicker(minGap) {
-    const last = [];
-    return (x) => {
-      for (let t = 0; t < 3; t += 1) {
-        if (last[t] === undefined || x - last[t] >= minGap) { last[t] = x; return t; }
-      }
-      last[0] = x;
-      return 0;
-    };
+  /** Positions for markers at sorted xs, at least minGap apart, kept within [lo, hi]. */
+  function dodge(xs, minGap, lo, hi) {
+    const out = [];
+    xs.forEach((x, i) => { out.push(i ? Math.max(x, out[i - 1] + minGap) : x); });
+    for (let i = out.length - 1; i >= 0; i -= 1) {
+      out[i] = Math.min(out[i], i === out.length - 1 ? hi : out[i + 1] - minGap);
+    }
+    return out.map((x) => Math.max(lo, x));
   }
 
   function appointmentStyle(code) {
@@ -404,7 +402,7 @@
       return;
     }
     const p = lane.pathway;
-    const title = `${p.providerOds} · TFC ${p.treatmentFunctionCode || "?"}`;
+    const title = `${p.providerOds} · ${p.treatmentFunctionCode ? `TFC ${p.treatmentFunctionCode}` : "no TFC"}`;
     svg("text", { x, y: y + 24, class: "lane-title", "font-size": 14.5, "font-weight": 700, fill: "#003087" }, g, title);
     const name = p.provider && p.provider.name ? p.provider.name : "provider name not loaded";
     svg("text", { x, y: y + 43, "font-size": 11.5, fill: "#425563" }, g, truncate(name, 38));
@@ -414,7 +412,7 @@
       ? "clock stopped" : p.weeksWaiting !== null && p.weeksWaiting !== undefined
         ? `${p.weeksWaiting} weeks waiting` : "no clock period";
     const statusNode = svg("text", { x, y: y + 79, "font-size": 11.5, "font-weight": 600,
-      fill: (p.weeksWaiting || 0) >= 18 && status.endsWith("waiting") ? "#da291c" : "#009639" }, g, status);
+      fill: !status.endsWith("waiting") ? "#425563" : (p.weeksWaiting || 0) >= 18 ? "#da291c" : "#009639" }, g, status);
     if (lane.linked) {
       const bx = x + 6 + Math.min(statusNode.getComputedTextLength ? statusNode.getComputedTextLength() : 90, 130);
       const badge = svg("g", { class: "linked-badge" }, g);
@@ -458,6 +456,12 @@
       svg("line", { x1: x0 - 8, x2: x0 - 8, y1: y + 8, y2: y + LAYOUT.lane - 8, stroke: "#d8dde0" }, g);
       laneLabel(g, lane, y, personId);
       const barY = y + 58;
+      const empty = [lane.periods, lane.events, lane.appointments, lane.procedures, lane.diagnoses, lane.other]
+        .every((list) => !list.length);
+      if (empty) {
+        svg("text", { class: "empty-note", x: x0 + 12, y: barY + 4, "font-size": 12, "font-style": "italic", fill: "#768692" }, g,
+          "no status event, clock period or dated activity recorded for this pathway");
+      }
 
       // clock periods
       for (const p of lane.periods) {
@@ -493,48 +497,51 @@
         }
       }
 
-      // RTT status events above the bar, with their codes
-      const tier = tierPicker(20);
-      for (const e of lane.events) {
+      // RTT status events above the bar, with their codes; events days apart are spread
+      // sideways and joined to their date on the bar by a leader line
+      const eventXs = dodge(lane.events.map((e) => xOf(e.at)), 20, x0, x1);
+      const circleY = barY - 26;
+      lane.events.forEach((e, k) => {
         const x = xOf(e.at);
+        const px = eventXs[k];
         const colour = EFFECT_COLOURS[e.clockEffect] || UNKNOWN_EFFECT_COLOUR;
-        const t = tier(x);
         const m = svg("g", { class: "event", "data-code": e.statusCode, "data-effect": e.clockEffect || "", "data-date": e.activityDate }, g);
-        svg("line", { x1: x, x2: x, y1: barY - 24 - t * 11, y2: barY - 8, stroke: colour, "stroke-width": 1 }, m);
-        marker("circle", m, x, barY - 24 - t * 11, "#ffffff", colour);
-        svg("text", { x, y: barY - 34 - t * 11, "font-size": 10.5, "font-weight": 700, "text-anchor": "middle", fill: colour }, m, e.statusCode);
+        svg("path", { d: `M${x} ${barY - 8}L${x} ${barY - 13}L${px} ${circleY + 7}`, fill: "none", stroke: colour, "stroke-width": 1 }, m);
+        marker("circle", m, px, circleY, "#ffffff", colour);
+        svg("text", { x: px, y: circleY - 10, "font-size": 10.5, "font-weight": 700, "text-anchor": "middle", fill: colour }, m, e.statusCode);
         tooltip(m, `${fmt(e.at)} · RTT status ${e.statusCode}${e.statusDisplay ? ` – ${e.statusDisplay}` : ""}`
           + `${e.clockEffect ? ` (${e.clockEffect.replace("_", " ").toLowerCase()})` : ""}`);
-      }
+      });
 
-      // appointments, procedures and diagnoses below the bar
+      // appointments below the bar; procedures and diagnoses (with their codes) below those
       const below = barY + 22;
       const lower = barY + 38;
-      const lowTier = tierPicker(16);
-      for (const a of lane.appointments) {
+      const apptXs = dodge(lane.appointments.map((a) => xOf(a.at)), 16, x0, x1);
+      lane.appointments.forEach((a, k) => {
         const x = xOf(a.at);
-        const t = lowTier(x);
+        const px = apptXs[k];
         const s = appointmentStyle(a.attendedOrDnaCode);
         const m = svg("g", { class: "appointment", "data-code": a.attendedOrDnaCode || "", "data-date": a.appointmentDate }, g);
-        marker("diamond", m, x, below + t * 4, s.fill, s.stroke);
+        if (Math.abs(px - x) > 0.5) {
+          svg("path", { d: `M${x} ${barY + 8}L${px} ${below - 7}`, fill: "none", stroke: s.stroke, "stroke-width": 1 }, m);
+        }
+        marker("diamond", m, px, below, s.fill, s.stroke);
         tooltip(m, `${fmt(a.at)} · appointment${a.firstAttendanceCode === "1" ? " (first)" : ""}`
           + `${a.attendedOrDnaCode ? ` – ${ATTENDED[a.attendedOrDnaCode] || `code ${a.attendedOrDnaCode}`}` : ""}`
           + `${a.site ? ` at ${a.site.odsCode}` : ""}`);
-      }
-      for (const x of lane.procedures) {
-        const px = xOf(x.at);
-        const m = svg("g", { class: "procedure", "data-code": x.code, "data-date": x.procedureDate }, g);
-        marker("triangle", m, px, lower, "#330072", "#330072");
-        svg("text", { x: px + 9, y: lower + 5, "font-size": 10, fill: "#330072" }, m, x.code);
-        tooltip(m, `${fmt(x.at)} · procedure ${x.codeSystem} ${x.code}${x.display ? ` – ${x.display}` : ""}`);
-      }
-      for (const x of lane.diagnoses) {
-        const px = xOf(x.at);
-        const m = svg("g", { class: "diagnosis", "data-code": x.code, "data-date": x.diagnosisDate }, g);
-        marker("square", m, px, lower, "#7c2855", "#7c2855");
-        svg("text", { x: px + 9, y: lower + 4, "font-size": 10, fill: "#7c2855" }, m, x.code);
-        tooltip(m, `${fmt(x.at)} · diagnosis ${x.codeSystem} ${x.code}${x.display ? ` – ${x.display}` : ""}`);
-      }
+      });
+      const coded = [
+        ...lane.procedures.map((x) => ({ ...x, kind: "procedure", date: x.procedureDate, shape: "triangle", colour: "#330072" })),
+        ...lane.diagnoses.map((x) => ({ ...x, kind: "diagnosis", date: x.diagnosisDate, shape: "square", colour: "#7c2855" })),
+      ].sort((a, b) => a.at - b.at);
+      const codedXs = dodge(coded.map((x) => xOf(x.at)), 58, x0, x1 - 40);
+      coded.forEach((x, k) => {
+        const px = codedXs[k];
+        const m = svg("g", { class: x.kind, "data-code": x.code, "data-date": x.date }, g);
+        marker(x.shape, m, px, lower, x.colour, x.colour);
+        svg("text", { x: px + 9, y: lower + 4, "font-size": 10, fill: x.colour }, m, x.code);
+        tooltip(m, `${fmt(x.at)} · ${x.kind} ${x.codeSystem} ${x.code}${x.display ? ` – ${x.display}` : ""}`);
+      });
       for (const o of lane.other) {
         const px = xOf(o.at);
         const m = svg("g", { class: "other-event", "data-kind": o.kind, "data-date": o.date }, g);
