@@ -10,9 +10,10 @@ below only after they are checked against the compiled ontology, and always back
 values are always ``$params``. Nothing is written before the ontology's uniqueness
 constraints exist (``openfdp ontology apply``), so every MERGE is index-backed.
 
-Relationship end points are MERGEd by label and key: a reference to a node whose own record
-has not been loaded yet creates a key-only node that its record completes later (feeds can be
-loaded in any order and no relationship is dropped).
+Relationship end points that a batch does not write itself are first MERGEd key-only (with
+their superclass labels): a reference to a node whose own record has not been loaded yet
+creates a key-only node that its record completes later (feeds can be loaded in any order and
+no relationship is dropped); the relationship statements then MATCH both ends.
 """
 
 from __future__ import annotations
@@ -31,11 +32,11 @@ NODE_MERGE = (
     "UNWIND $rows AS row MERGE (n:{label} {{{key}}}) "
     "ON CREATE SET n += row.create SET n += row.props{extra}"
 )
+NODE_STUB_MERGE = "UNWIND $rows AS row MERGE (n:{label} {{{key}}}){extra}"
 REL_MERGE = (
     "UNWIND $rows AS row "
-    "MERGE (a:{start} {{{start_key}}}){start_extra} "
-    "MERGE (b:{end} {{{end_key}}}){end_extra} "
-    "MERGE (a)-[r:{type}]->(b) SET r += row.props"
+    "MATCH (a:{start} {{{start_key}}}) MATCH (b:{end} {{{end_key}}}) "
+    "MERGE (a)-[r:{type}]->(b){set_props}"
 )
 SHOW_CONSTRAINTS = "SHOW CONSTRAINTS YIELD type, entityType, labelsOrTypes, properties"
 # The ceiling for benchmarks: the same rows created with no MERGE, no checks, no provenance.
@@ -151,7 +152,7 @@ class GraphWriter:
         self._timeout = timeout_s
         self._constraints: set[tuple[str, frozenset[str]]] | None = None
         self._checked: set[NodeShape] = set()
-        self._text: dict[NodeShape | RelShape, str] = {}
+        self._text: dict[Any, str] = {}
 
     def _require_constraint(self, shape: NodeShape) -> None:
         if shape in self._checked:
@@ -168,30 +169,50 @@ class GraphWriter:
             )
         self._checked.add(shape)
 
-    def _node_text(self, shape: NodeShape) -> str:
-        if shape not in self._text:
+    def _node_text(self, shape: NodeShape, *, stub: bool = False) -> str:
+        cache = ("stub", shape) if stub else shape
+        if cache not in self._text:
             self._require_constraint(shape)
             label, *extra = labels_of(self._ontology, shape.label)
             key = ", ".join(f"{_q(k)}: row.key.{_q(k)}" for k in shape.key)
-            extra_set = f" SET n:{':'.join(_q(x) for x in extra)}" if extra else ""
-            self._text[shape] = NODE_MERGE.format(label=_q(label), key=key, extra=extra_set)
-        return self._text[shape]
+            if stub:
+                extra_set = f" ON CREATE SET n:{':'.join(_q(x) for x in extra)}" if extra else ""
+                text = NODE_STUB_MERGE.format(label=_q(label), key=key, extra=extra_set)
+            else:
+                extra_set = f" SET n:{':'.join(_q(x) for x in extra)}" if extra else ""
+                text = NODE_MERGE.format(label=_q(label), key=key, extra=extra_set)
+            self._text[cache] = text
+        return self._text[cache]
 
-    def _rel_text(self, shape: RelShape) -> str:
-        if shape not in self._text:
+    def _rel_text(self, shape: RelShape, *, with_props: bool) -> str:
+        cache = (shape, with_props)
+        if cache not in self._text:
             if shape.type not in self._ontology.rel_types:
                 raise UnknownName(f"relationship type {shape.type!r} is not in the ontology")
             parts: dict[str, str] = {"type": _q(shape.type)}
-            for side, alias, node in (("start", "a", shape.start), ("end", "b", shape.end)):
+            for side, node in (("start", shape.start), ("end", shape.end)):
                 self._require_constraint(node)
-                label, *extra = labels_of(self._ontology, node.label)
-                parts[side] = _q(label)
+                parts[side] = _q(node.label)
                 parts[f"{side}_key"] = ", ".join(f"{_q(k)}: row.{side}.{_q(k)}" for k in node.key)
-                parts[f"{side}_extra"] = (
-                    f" ON CREATE SET {alias}:{':'.join(_q(x) for x in extra)}" if extra else ""
-                )
-            self._text[shape] = REL_MERGE.format(**parts)
-        return self._text[shape]
+            parts["set_props"] = " SET r += row.props" if with_props else ""
+            self._text[cache] = REL_MERGE.format(**parts)
+        return self._text[cache]
+
+    @staticmethod
+    def _stubs(
+        nodes: Mapping[NodeShape, Sequence[Row]], rels: Mapping[RelShape, Sequence[Row]]
+    ) -> dict[NodeShape, list[Row]]:
+        """Key-only rows for relationship ends this batch does not write itself."""
+        have = {s: {tuple(r["key"][k] for k in s.key) for r in rows} for s, rows in nodes.items()}
+        stubs: dict[NodeShape, dict[tuple[Any, ...], Row]] = {}
+        for shape, rows in rels.items():
+            for side, end in (("start", shape.start), ("end", shape.end)):
+                known = have.get(end, set())
+                for r in rows:
+                    ident = tuple(r[side][k] for k in end.key)
+                    if ident not in known:
+                        stubs.setdefault(end, {})[ident] = {"key": r[side]}
+        return {s: list(g.values()) for s, g in stubs.items()}
 
     def check_schema(self, shapes: Iterable[NodeShape]) -> None:
         """Raise :class:`SchemaNotApplied` unless every shape has its uniqueness constraint."""
@@ -207,7 +228,14 @@ class GraphWriter:
     ) -> WriteStats:
         """Write all groups in one transaction: nodes first, then relationships."""
         statements = [(self._node_text(s), rows) for s, rows in nodes.items() if rows]
-        statements += [(self._rel_text(s), rows) for s, rows in rels.items() if rows]
+        statements += [
+            (self._node_text(s, stub=True), rows) for s, rows in self._stubs(nodes, rels).items()
+        ]
+        statements += [
+            (self._rel_text(s, with_props=any(r["props"] for r in rows)), rows)
+            for s, rows in rels.items()
+            if rows
+        ]
         stats = WriteStats(
             statements=len(statements),
             node_rows=sum(len(r) for r in nodes.values()),
