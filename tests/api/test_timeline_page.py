@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import http.server
+import json
 import os
 import shutil
 import socket
@@ -32,6 +34,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from graph_service.api.routes_timeline import STATIC_DIR
 from graph_service.settings import REPO_ROOT, Settings
 from neo4j import Driver
 from tests.api.conftest import TokenFactory
@@ -519,3 +522,60 @@ def test_page_and_assets_are_served_with_a_strict_policy(client: TestClient) -> 
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "not_found"
     assert client.get("/timeline/..%2Fapp.py").status_code == 404
+
+
+class _BrokenApi(http.server.BaseHTTPRequestHandler):
+    """Serves the page's files; POST /graphql drops the connection or answers 503."""
+
+    mode = "drop"
+
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        name = "timeline.html" if path == "/timeline" else path.removeprefix("/timeline/")
+        body = (STATIC_DIR / name).read_bytes()
+        kind = {"html": "text/html", "js": "text/javascript", "css": "text/css"}
+        self.send_response(200)
+        self.send_header("Content-Type", kind[name.rsplit(".", 1)[1]])
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:
+        if self.mode == "drop":
+            self.close_connection = True
+            self.connection.close()
+            return
+        body = json.dumps({"error": {"code": "unavailable", "message": "Neo4j is away"}})
+        self.send_response(503)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, format: str, *args: object) -> None:
+        del format, args
+
+
+@pytest.mark.parametrize(
+    ("mode", "error", "title"),
+    [
+        ("drop", "network", "The openfdp API could not be reached."),
+        ("503", "unavailable", "The service is unavailable."),
+    ],
+)
+def test_api_failures_are_shown_on_the_page(mode: str, error: str, title: str) -> None:
+    handler = type("Handler", (_BrokenApi,), {"mode": mode})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        page = Page(browse(timeline_url(base, PERSON_A, "any-token")))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (page.body.attrs.get("data-state"), page.body.attrs.get("data-error")) == (
+        "error",
+        error,
+    )
+    assert title in page.one(tag="div", id="message").text
