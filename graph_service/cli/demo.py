@@ -58,7 +58,10 @@ def generate_cmd(
 ) -> None:
     """Write trust CSV extracts for real trusts of one ICB, plus answers.csv for linkage."""
     try:
-        summary = generate(out, data_dir=data, trusts=trusts, patients=patients, seed=seed, icb=icb)
+        with console.status(f"generating extracts for {patients:,} people"):
+            summary = generate(
+                out, data_dir=data, trusts=trusts, patients=patients, seed=seed, icb=icb
+            )
     except (LoaderError, OSError) as exc:
         err_console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
@@ -85,7 +88,10 @@ def load_cmd(
     cfg = settings()
     target = out or cfg.state_dir / "demo"
     try:
-        gen = generate(target, data_dir=data, trusts=trusts, patients=patients, seed=seed, icb=icb)
+        with console.status(f"generating extracts for {patients:,} people"):
+            gen = generate(
+                target, data_dir=data, trusts=trusts, patients=patients, seed=seed, icb=icb
+            )
     except (LoaderError, OSError) as exc:
         err_console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
