@@ -488,6 +488,17 @@ def test_refused_purpose_shows_access_denied(served: str, make_token: TokenFacto
     assert "Access denied." in message and "planning or research" in message
 
 
+def test_role_without_record_access_shows_access_denied(
+    served: str, make_token: TokenFactory
+) -> None:
+    # authenticated, but the resolver refuses record-level data (a GraphQL error, HTTP 200)
+    token = make_token(org="QWO", roles=("analyst",), purpose="planning")
+    page = Page(browse(timeline_url(served, PERSON_A, token)))
+    assert page.body.attrs.get("data-error") == "forbidden"
+    message = page.one(tag="div", id="message").text
+    assert "Access denied." in message and "record-level data is not available" in message
+
+
 def test_unknown_person_is_not_found(served: str, make_token: TokenFactory) -> None:
     unknown = pseudo("nobody")
     page = Page(browse(timeline_url(served, unknown, ics_token(make_token))))

@@ -212,11 +212,20 @@
       throw new PageError("server", `The API answered with an error (HTTP ${response.status}).`,
         said || "The response could not be read.");
     }
-    const errors = Array.isArray(body.errors) ? body.errors.map((e) => e.message) : [];
+    const raw = Array.isArray(body.errors) ? body.errors : [];
+    const errors = raw.map((e) => e.message);
+    // a refusal nulls the field it hits, so it is an error even when data is present;
+    // extensions.code (FORBIDDEN, UNAUTHENTICATED, ...) is used when the API gives one
+    const refusals = raw.filter((e) => {
+      const code = e.extensions && e.extensions.code;
+      return code ? code === "FORBIDDEN" || code === "UNAUTHENTICATED"
+        : /not available to this role|needs a bearer token/i.test(e.message || "");
+    });
+    if (refusals.length) {
+      throw new PageError("forbidden", "Access denied.", refusals.map((e) => e.message).join(" "));
+    }
     if (errors.length && (body.data === null || body.data === undefined)) {
-      const denied = errors.some((m) => /not available to this role|needs a bearer token|access/i.test(m));
-      throw new PageError(denied ? "forbidden" : "graphql",
-        denied ? "Access denied." : "The API refused the query.", errors.join(" "));
+      throw new PageError("graphql", "The API refused the query.", errors.join(" "));
     }
     return { data: body.data, errors };
   }
