@@ -192,3 +192,11 @@ def test_person_timeline_across_linked_trusts(seeded, client, auth):
     # a person with no record at the caller's trusts does not exist for the caller
     other = gql(client, PERSON, {"id": pseudo("p-rhq")}, auth(org="RR8"))
     assert other["data"]["person"] is None
+
+
+def test_invalid_documents_are_refused_every_time(seeded, client, auth):
+    # validation results are cached per document: a cached refusal must still refuse
+    for _ in range(2):
+        body = gql(client, 'query { pathway(id: "RR8:PW1") { noSuchField } }', headers=auth())
+        assert body["data"] is None
+        assert "noSuchField" in body["errors"][0]["message"]

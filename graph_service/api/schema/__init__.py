@@ -9,34 +9,31 @@ retyped in the ontology fails a test instead of silently drifting.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import strawberry
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import ParserCache
 
-from graph_service.api.errors import ApiError
+from graph_service.api.schema.extensions import CachedValidation, ErrorCodes, ValidationResults
 from graph_service.api.schema.query import Query
 from graph_service.settings import Settings
 
-
-class ErrorCodes(SchemaExtension):
-    """Give deliberate errors a machine-readable ``extensions.code`` (FORBIDDEN,
-    BAD_REQUEST, ...) next to their message."""
-
-    def on_execute(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        for error in (result.errors if result is not None else None) or []:
-            original = error.original_error
-            if isinstance(original, ApiError):
-                error.extensions = {**(error.extensions or {}), "code": original.code.upper()}
+CACHED_DOCUMENTS = 256
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema. Limits that depend on settings (page size) are read per request from
     the context, so one schema serves any settings."""
     del settings
-    return strawberry.Schema(query=Query, extensions=[ErrorCodes])
+    results = ValidationResults(CACHED_DOCUMENTS)
+    return strawberry.Schema(
+        query=Query,
+        extensions=[
+            ErrorCodes,
+            # parsing and validating a deep query costs more than running it: cache both
+            # per document (clients repeat the same operations with new variables)
+            lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
+            lambda: CachedValidation(results=results),
+        ],
+    )
 
 
 def export_sdl() -> str:
