@@ -53,10 +53,6 @@ _COMPARABLE = (
 )
 
 
-def _text(value: object) -> str:
-    return value.hex() if isinstance(value, bytes) else str(value)
-
-
 def default_path(state_dir: Path) -> Path:
     return state_dir / "linkage" / "evidence.duckdb"
 
@@ -116,12 +112,9 @@ class EvidenceStore:
         domain = str(ev.person_ref.get("pseudonymisation_domain", self.domain))
         encoded = self._encoder.encode(ev)
         verified = ev.nhs_number is not None and nhs_number_is_valid(ev.nhs_number)
-        fingerprint = hashlib.sha256(
-            "|".join(
-                [domain, person, ev.provider_ods, str(verified)]
-                + [_text(encoded[c]) for c in _ENCODED]
-            ).encode()
-        ).hexdigest()[:32]
+        # one row per distinct evidence: the same evidence loaded again is the same row
+        key = (domain, person, ev.provider_ods, verified, *(encoded[c] for c in _ENCODED))
+        fingerprint = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
         return {
             "record_id": fingerprint,
             "domain": domain,
