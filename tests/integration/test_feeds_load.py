@@ -152,3 +152,26 @@ def test_reload_changes_nothing_and_no_raw_identifier_is_stored(
         "1970-09-11",
     ):
         assert raw not in blob
+
+
+def test_synthea_bundles_merge_shared_organisations(
+    graph: Driver, ontology: Ontology, tmp_path: Path
+) -> None:
+    paths = [DATA / "synthea-r4-smart-on-fhir"]
+    summary, expected = load(graph, ontology, tmp_path, "fhir", fhir.outcomes, paths)
+    assert summary.reconciles
+    assert (summary.read, summary.loaded, summary.quarantined) == (18612, 3856, 5)
+    assert expected[MappedRecord.__name__] == summary.loaded
+    assert scalar(graph, "MATCH (e:Encounter) RETURN count(e)") == 1821
+    assert scalar(graph, "MATCH (p:PseudonymisedPerson) RETURN count(p)") == 100
+    # 130 in-bundle copies of 44 organisations merge with the 87 of the shared file
+    assert scalar(graph, "MATCH (s:Site) RETURN count(s)") == 87
+    assert scalar(graph, "MATCH (s:Site) WHERE s.name IS NULL RETURN count(s)") == 0
+    assert (
+        scalar(
+            graph,
+            "MATCH (:PseudonymisedPerson)-[:SUBJECT_OF]->(:Encounter)-[:HAS_DIAGNOSIS]->"
+            "(d:Diagnosis)-[:CODED_AS]->(:CodedConcept {system: 'SNOMED'}) RETURN count(d)",
+        )
+        == 581
+    )
