@@ -63,6 +63,8 @@ def text(row: Row, name: str, *, required: bool = False) -> str | None:
         if required:
             raise FieldProblem(name, "required field is missing")
         return None
+    if "\ufffd" in value:
+        raise FieldProblem(name, "not valid UTF-8 text")
     return value
 
 

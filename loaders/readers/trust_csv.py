@@ -33,7 +33,7 @@ from loaders.mapping.trust_csv_resources import (
     map_theatre_session,
     map_ward_bed,
 )
-from loaders.model import MapContext, Outcome
+from loaders.model import MapContext, Outcome, Rejection
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def detect(path: Path, header: Iterable[str]) -> Extract | None:
 
 
 def _header(path: Path) -> list[str]:
-    with path.open(newline="", encoding="utf-8-sig") as fh:
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as fh:
         return next(csv.reader(fh), [])
 
 
@@ -121,13 +121,30 @@ def plan(paths: Iterable[Path]) -> list[tuple[Path, Extract]]:
     return sorted(found, key=lambda pe: (ORDER.index(pe[1].name), str(pe[0])))
 
 
-def _lines(path: Path, extract: Extract) -> Iterator[Line]:
-    with path.open(newline="", encoding="utf-8-sig") as fh:
+def _lines(path: Path, extract: Extract) -> Iterator[Line | Rejection]:
+    """Rows as :class:`Line`; a row the CSV parser cannot read becomes a Rejection (and the
+    file goes on); bytes that are not UTF-8 become U+FFFD (and then fail validation)."""
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as fh:
         reader = csv.DictReader(fh)
-        for row in reader:
-            yield Line(
-                extract.name, path.name, reader.line_num, {k: v or "" for k, v in row.items() if k}
-            )
+        last = 1
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error:
+                last += 1
+                yield Rejection(
+                    f"csv:{extract.name}", f"{path.name}:{last}", None, "unreadable CSV row"
+                )
+                continue
+            last = reader.line_num
+            cells = {k: v or "" for k, v in row.items() if isinstance(k, str) and k}
+            yield Line(extract.name, path.name, last, cells)
+
+
+def _group_key(item: Line | Rejection) -> tuple[str, str]:
+    return pathway_key(item.row) if isinstance(item, Line) else ("\0", item.position)
 
 
 def count_rows(paths: Iterable[Path]) -> int:
@@ -142,11 +159,15 @@ def count_rows(paths: Iterable[Path]) -> int:
 def outcomes(paths: Iterable[Path], ctx: MapContext) -> Iterator[Outcome]:
     """One outcome per data row of every extract found in `paths`."""
     for path, extract in plan(paths):
-        lines = _lines(path, extract)
+        items = _lines(path, extract)
         if extract.mapper is None:
-            for _, group in groupby(lines, key=lambda ln: pathway_key(ln.row)):
-                yield from map_waiting_list_group(list(group), ctx)
+            for _, group in groupby(items, key=_group_key):
+                batch = list(group)
+                lines = [x for x in batch if isinstance(x, Line)]
+                yield from (x for x in batch if isinstance(x, Rejection))
+                if lines:
+                    yield from map_waiting_list_group(lines, ctx)
         else:
             mapper = extract.mapper
-            for line in lines:
-                yield mapper(line, ctx)
+            for item in items:
+                yield mapper(item, ctx) if isinstance(item, Line) else item

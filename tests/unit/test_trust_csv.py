@@ -261,3 +261,22 @@ def test_reader_detects_extracts_by_name_or_header_and_groups_pathways(tmp_path:
     ]  # fmt: skip
     with pytest.raises(UnknownExtract):
         trust_csv.plan([tmp_path / "answers.csv"])
+
+
+def test_unreadable_rows_and_bad_bytes_never_stop_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "staff.csv"
+    path.write_bytes(
+        b"provider_ods,staff_local_id,role_code\n"
+        b"RJ1,E1,CONS\n"
+        b"RJ1," + b"x" * 200_000 + b",CONS\n"  # larger than the CSV field limit
+        b"RJ1,E3,\xff\xfe\n"  # not UTF-8
+        b"RJ1,E4,CONS\n"
+    )
+    out = list(trust_csv.outcomes([path], CTX))
+    got = [(type(o).__name__, o.position, getattr(o, "field", None)) for o in out]
+    assert got == [
+        ("MappedRecord", "staff.csv:2", None),
+        ("Rejection", "staff.csv:3", None),
+        ("Rejection", "staff.csv:4", "role_code"),
+        ("MappedRecord", "staff.csv:5", None),
+    ]
