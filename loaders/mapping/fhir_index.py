@@ -98,11 +98,9 @@ def _local_id(resource: Resource) -> tuple[str, str]:
     for ident in as_list(resource.get("identifier")):
         if not isinstance(ident, dict):
             continue
-        codes = {
-            text(c.get("code"))
-            for c in as_list(first(ident.get("type")).get("coding") if ident.get("type") else [])
-            if isinstance(c, dict)
-        }
+        id_type = first(ident.get("type"))
+        codings = as_list(id_type.get("coding")) if isinstance(id_type, dict) else []
+        codes = {text(c.get("code")) for c in codings if isinstance(c, dict)}
         system, value = text(ident.get("system")), text(ident.get("value"))
         if codes & MR_TYPE_CODES and system and value:
             return system, value

@@ -82,6 +82,7 @@ def _json_entries(path: Path, label: str) -> Iterator[Entry | Broken]:
         with path.open("rb") as fh:
             for count, item in enumerate(ijson.items(fh, "entry.item", use_float=True), 1):
                 full_url = item.get("fullUrl") if isinstance(item, dict) else None
+                full_url = full_url if isinstance(full_url, str) else None
                 resource = item.get("resource") if isinstance(item, dict) else None
                 position = f"{label}#entry[{count - 1}]"
                 yield Entry(position, full_url, _with_id(full_url, resource), True)
@@ -114,17 +115,26 @@ def _entries(path: Path, label: str) -> Iterator[Entry | Broken]:
 
 def _index(index: RefIndex, entry: Entry, ctx: MapContext, *, shared_phase: bool) -> None:
     resource = entry.resource
-    if not isinstance(resource, dict):
-        return
-    shared = resource.get("resourceType") in SHARED_TYPES or not entry.in_bundle
+    if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+        return  # the mapping phase rejects it
+    shared = resource["resourceType"] in SHARED_TYPES or not entry.in_bundle
     if shared != shared_phase:
         return
     try:
         target = target_of(resource, ctx)
+        if target is not None:
+            index.add(reference_strings(entry.full_url, resource), target, shared=shared)
     except (AttributeError, TypeError, KeyError, ValueError):
         return  # the mapping phase rejects the resource with a reason
-    if target is not None:
-        index.add(reference_strings(entry.full_url, resource), target, shared=shared)
+
+
+def _map(item: Entry, index: RefIndex, ctx: MapContext) -> Outcome:
+    """The mapper rejects bad records itself; this boundary keeps an unforeseen shape of
+    input (a mapper bug) from ending the whole load: it is quarantined like bad input."""
+    try:
+        return map_resource(item.resource, position=item.position, index=index, ctx=ctx)
+    except Exception as exc:  # the record is quarantined with the error type
+        return Rejection(SOURCE, item.position, None, f"unmappable resource ({type(exc).__name__})")
 
 
 def outcomes(paths: Sequence[Path], ctx: MapContext) -> Iterator[Outcome]:
@@ -148,4 +158,4 @@ def outcomes(paths: Sequence[Path], ctx: MapContext) -> Iterator[Outcome]:
                     SOURCE, item.position, "bundle entry without a resource (request only)"
                 )
             else:
-                yield map_resource(item.resource, position=item.position, index=index, ctx=ctx)
+                yield _map(item, index, ctx)

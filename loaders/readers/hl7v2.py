@@ -47,11 +47,20 @@ def messages(path: Path) -> Iterator[tuple[int, str]]:
         yield number + 1, "\r".join(current)
 
 
+def _map(text: str, position: str, ctx: MapContext) -> Outcome:
+    """The mapper rejects bad messages itself; this boundary keeps an unforeseen shape of
+    input (a mapper or hl7apy bug) from ending the whole load: it is quarantined instead."""
+    try:
+        return map_message(text, position=position, ctx=ctx)
+    except Exception as exc:  # the message is quarantined with the error type
+        return Rejection(SOURCE, position, None, f"unmappable message ({type(exc).__name__})")
+
+
 def outcomes(paths: Sequence[Path], ctx: MapContext) -> Iterator[Outcome]:
     """Every HL7 v2 message in `paths` (files or folders) as MappedRecord/Rejection/Skipped."""
     for path, label in _files(paths):
         try:
             for number, text in messages(path):
-                yield map_message(text, position=f"{label}#msg{number}", ctx=ctx)
+                yield _map(text, f"{label}#msg{number}", ctx)
         except OSError as exc:
             yield Rejection(SOURCE, label, None, f"unreadable file: {type(exc).__name__}")

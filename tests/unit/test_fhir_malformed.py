@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -151,3 +152,33 @@ def test_conditional_reference_by_nhs_number_resolves(tmp_path: Path) -> None:
     assert encounter.rels[0].start_key == person.nodes[0].key
     assert encounter.nodes[0].props["encounter_class"] == "emergency"
     assert person.nodes[0].props["area_code"] == "LS1"
+
+
+WEIRD: list[Any] = [None, 1, 1.5, True, "", "x", [], {}, [1], {"a": 1}, [None], {"reference": 5}]
+
+
+def _mutate(value: Any, rng: random.Random) -> Any:
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            roll = rng.random()
+            if roll < 0.03:
+                continue
+            out[key] = rng.choice(WEIRD) if roll < 0.1 else _mutate(item, rng)
+        return out
+    if isinstance(value, list):
+        return [_mutate(item, rng) for item in value]
+    return value
+
+
+def test_mutated_resources_never_raise(tmp_path: Path) -> None:
+    """Real resources with random parts replaced by values of the wrong type or removed:
+    every one is mapped, skipped or rejected, never an exception."""
+    rng = random.Random(7)
+    base = [e["resource"] for e in json.loads(BUNDLE.read_text())["entry"][:60]]
+    entries = [_mutate(rng.choice(base), rng) for _ in range(1500)]
+    doc = {"resourceType": "Bundle", "entry": [{"resource": r} for r in [base[0], *entries]]}
+    outcomes = run(tmp_path, "fuzz.json", json.dumps(doc))
+    assert len(outcomes) == 1501
+    rejected = [o for o in outcomes if isinstance(o, Rejection)]
+    assert rejected and not [o for o in rejected if "unmappable" in o.reason]

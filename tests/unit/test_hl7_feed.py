@@ -3,6 +3,7 @@ files with several messages, malformed messages, and the privacy scan."""
 
 from __future__ import annotations
 
+import random
 import re
 from collections import Counter
 from datetime import UTC, date, datetime
@@ -220,3 +221,24 @@ def test_no_raw_identifier_reaches_a_row() -> None:
         "56782445",
     ):
         assert raw not in blob
+
+
+def test_corrupted_messages_never_raise() -> None:
+    rng = random.Random(3)
+    texts = [p.read_text().strip().replace("\n", "\r") for p in sorted(ITK.glob("*.txt"))]
+    alphabet = "|^~\\&\r0123456789ABXYZ "
+    kinds: Counter[str] = Counter()
+    for _ in range(300):
+        chars = list(rng.choice(texts))
+        for _ in range(rng.randint(1, 6)):
+            pos = rng.randrange(len(chars))
+            roll = rng.random()
+            if roll < 0.4:
+                chars[pos] = rng.choice(alphabet)
+            elif roll < 0.7:
+                del chars[pos]
+            else:
+                chars.insert(pos, rng.choice(alphabet))
+        outcome = map_message("".join(chars), position="f#msg1", ctx=CTX)
+        kinds[type(outcome).__name__] += 1
+    assert kinds["Rejection"] > 0 and kinds["MappedRecord"] > 0
