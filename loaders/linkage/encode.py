@@ -15,7 +15,6 @@ What linkage keeps between runs is only what this module returns, never a raw va
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from dataclasses import dataclass
 from functools import lru_cache
@@ -70,10 +69,7 @@ class Encoder:
     def bloom(self, kind: str, value: str | None) -> bytes | None:
         if value is None:
             return None
-        bits = 0
-        for gram in normalise.bigrams(value):
-            bits |= _bigram_mask(self.key, self.domain, kind, gram)
-        return bits.to_bytes(BLOOM_BITS // 8, "big")
+        return _bloom(self.key, self.domain, kind, value)
 
     def encode(self, ev: IdentityEvidence) -> dict[str, Any]:
         """The encoded columns of one piece of evidence (None where the value is missing)."""
@@ -117,6 +113,7 @@ class Encoder:
 def clear_caches() -> None:
     """Forget the memoised encodings (they hold normalised values in memory)."""
     _token.cache_clear()
+    _bloom.cache_clear()
     _bigram_mask.cache_clear()
     _phonetic.cache_clear()
 
@@ -135,13 +132,20 @@ def dice(a: bytes, b: bytes) -> float:
 
 @lru_cache(maxsize=200_000)
 def _token(key: bytes, domain: str, kind: str, value: str) -> str:
-    msg = f"{domain}|link:{kind}:{value}".encode()
-    return hmac.new(key, msg, hashlib.sha256).hexdigest()[:16]
+    return hmac.digest(key, f"{domain}|link:{kind}:{value}".encode(), "sha256")[:8].hex()
+
+
+@lru_cache(maxsize=100_000)
+def _bloom(key: bytes, domain: str, kind: str, value: str) -> bytes:
+    bits = 0
+    for gram in normalise.bigrams(value):
+        bits |= _bigram_mask(key, domain, kind, gram)
+    return bits.to_bytes(BLOOM_BITS // 8, "big")
 
 
 @lru_cache(maxsize=50_000)
 def _bigram_mask(key: bytes, domain: str, kind: str, gram: str) -> int:
-    digest = hmac.new(key, f"{domain}|clk:{kind}:{gram}".encode(), hashlib.sha256).digest()
+    digest = hmac.digest(key, f"{domain}|clk:{kind}:{gram}".encode(), "sha256")
     h1 = int.from_bytes(digest[:8], "big")
     h2 = int.from_bytes(digest[8:16], "big") | 1
     mask = 0

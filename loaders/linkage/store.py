@@ -113,8 +113,10 @@ class EvidenceStore:
         encoded = self._encoder.encode(ev)
         verified = ev.nhs_number is not None and nhs_number_is_valid(ev.nhs_number)
         # one row per distinct evidence: the same evidence loaded again is the same row
-        key = (domain, person, ev.provider_ods, verified, *(encoded[c] for c in _ENCODED))
-        fingerprint = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
+        # the filters are functions of the same normalised values as the tokens
+        key = "|".join([domain, person, ev.provider_ods, str(verified), ""])
+        key += "|".join(str(encoded[c]) for c in TOKEN_COLUMNS)
+        fingerprint = hashlib.sha256(key.encode()).hexdigest()[:32]
         return {
             "record_id": fingerprint,
             "domain": domain,
