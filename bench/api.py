@@ -15,6 +15,8 @@ clients (loopback only):
 - raw Cypher: the same Cypher statements openfdp runs, through the async driver, no HTTP;
 - @neo4j/graphql (pathway query only): the Node server in bench/neo4j-graphql (installed
   with ``npm ci``), equivalent type definitions, same fields.
+- the floor: ``{ __typename }`` through openfdp with the same token, i.e. what every request
+  costs before any resolver runs (token check, access scope, fsync'd audit event).
 Prints p50/p95 latency and requests/s. Results go in docs/benchmarks.md ("API").
 """
 
@@ -276,6 +278,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> list[Result]:
                 ("pathway", "@neo4j/graphql (HTTP)", graphql_call(
                     client, node_url, NEO4J_GRAPHQL_PATHWAY, split, None,
                     lambda d: len(d["rttPathways"]) == 1)),
+                ("floor", "openfdp (HTTP) { __typename }", graphql_call(
+                    client, openfdp_url, "{ __typename }", lambda i: {}, auth)),
                 ("waitingList", "openfdp (HTTP)", graphql_call(
                     client, openfdp_url, OPENFDP_WAITING, lambda i: {"icb": args.icb}, auth)),
                 ("waitingList", "raw Cypher (driver)", raw_waiting),
@@ -284,7 +288,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> list[Result]:
                 for query, target, call in targets:
                     r = await measure(call, args.requests, concurrency)
                     results.append((query, target, concurrency, r))
-                    print(f"  {query:12} {target:24} c={concurrency:<3} p50 {r['p50']:7.1f} ms  "
+                    print(f"  {query:12} {target:32} c={concurrency:<3} p50 {r['p50']:7.1f} ms  "
                           f"p95 {r['p95']:7.1f} ms  {r['rps']:7.1f} req/s", flush=True)  # fmt: skip
     finally:
         stop(api)
