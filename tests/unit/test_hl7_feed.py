@@ -242,3 +242,25 @@ def test_corrupted_messages_never_raise() -> None:
         outcome = map_message("".join(chars), position="f#msg1", ctx=CTX)
         kinds[type(outcome).__name__] += 1
     assert kinds["Rejection"] > 0 and kinds["MappedRecord"] > 0
+
+
+@pytest.mark.parametrize("event", ["A02", "A08"])
+def test_transfer_and_update_events_update_the_same_encounter(event: str) -> None:
+    discharge = itk("A03_Example.txt").strip().replace("\n", "\r")
+    other = discharge.replace("ADT^A03^ADT_A03", f"ADT^{event}^ADT_A01").replace(
+        "RCB^MATWRD^Bed 3^RCB55", "RCB^WARD9^Bed 1^RCB02"
+    )
+    first = map_message(discharge, position="a#msg1", ctx=CTX)
+    second = map_message(other, position="b#msg1", ctx=CTX)
+    assert isinstance(first, MappedRecord) and isinstance(second, MappedRecord)
+    enc_first = next(n for n in first.nodes if n.label == "Encounter")
+    enc_second = next(n for n in second.nodes if n.label == "Encounter")
+    assert enc_first.key == enc_second.key == {"encounter_id": "RCB:hl7:11554"}
+    sites = {r.end_key["ods_code"] for r in second.rels if r.type == "AT_ORGANISATION"}
+    assert sites == {"RCB", "RCB02"}
+
+
+def test_other_adt_events_are_skipped() -> None:
+    text = itk("A28_Example.txt").strip().replace("\n", "\r").replace("ADT^A28", "ADT^A40")
+    result = map_message(text, position="m#msg1", ctx=CTX)
+    assert result == Skipped("hl7", "m#msg1", "message type ADT^A40 not mapped")
