@@ -1,0 +1,164 @@
+"""Neo4j goes away under a running API, and comes back; the audit log goes away, and comes back.
+
+A throw-away Neo4j (own port and state folder) serves an API run by uvicorn on loopback. While
+Neo4j is stopped every data request is a 503 with a JSON error body, within a bound, and
+``/readyz`` says not ready; when Neo4j is started again the same API process serves data
+again by itself. A request whose audit event cannot be written is refused (503) and its data
+never sent; every response the API gave is in the audit log, which still verifies.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from graph_service.api.audit import AUDIT_REFUSED, audit_dir
+from graph_service.api.auth import mint_token
+from graph_service.api.errors import UNAVAILABLE_MESSAGE
+from graph_service.settings import Settings
+from graph_service.store import local_server
+from graph_service.store.audit_log import LOG_NAME, AuditLog
+from tests.conftest import make_test_settings
+from tests.reliability.served_api import free_port, served_api
+
+pytestmark = pytest.mark.reliability
+
+REQUEST_BOUND_S = 20.0  # no request may hang: each answers within this (behaviour, not speed)
+RECOVERY_BOUND_S = 30.0
+GQL = {"query": '{ organisation(odsCode: "RR8") { odsCode name } }'}
+CYPHER = {"query": "MATCH (t:NHSTrust) RETURN count(t) AS n"}
+
+
+@pytest.fixture(scope="module")
+def neo4j_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    state = tmp_path_factory.mktemp("outage")
+    settings = make_test_settings(
+        state_dir=state,
+        neo4j={
+            "bolt_port": free_port(),
+            "password": "outage-pass-1",
+            "heap": "512m",
+            "pagecache": "128m",
+        },
+    )
+    local_server.start(settings)
+    try:
+        yield settings
+    finally:
+        local_server.stop(settings)
+
+
+class Calls:
+    """Every audited request made through here, with its status and how long it took."""
+
+    def __init__(self, base: str, settings: Settings) -> None:
+        self.base = base
+        self.client = httpx.Client(timeout=REQUEST_BOUND_S + 10)
+        self.audited: list[int] = []  # statuses of GraphQL/Cypher responses (audited ones)
+        self.refused_unaudited = 0
+        self.slowest = 0.0
+        ics = mint_token(settings, "rel-ics", "QOP", ["ics_user"], "planning", 3600)
+        analyst = mint_token(settings, "rel-analyst", "QOP", ["analyst"], "planning", 3600)
+        self.headers = {
+            "graphql": {"Authorization": f"Bearer {ics}"},
+            "cypher": {"Authorization": f"Bearer {analyst}"},
+        }
+
+    def _timed(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        started = time.monotonic()
+        r = self.client.request(method, f"{self.base}{path}", **kw)
+        took = time.monotonic() - started
+        self.slowest = max(self.slowest, took)
+        assert took < REQUEST_BOUND_S, f"{path} took {took:.1f} s"
+        return r
+
+    def data(self, channel: str) -> httpx.Response:
+        path, body = ("/graphql", GQL) if channel == "graphql" else ("/cypher", CYPHER)
+        r = self._timed("POST", path, json=body, headers=self.headers[channel])
+        assert r.headers["content-type"].startswith("application/json")
+        if r.status_code == 503 and r.json()["error"]["message"] == AUDIT_REFUSED:
+            self.refused_unaudited += 1
+        else:
+            self.audited.append(r.status_code)
+        return r
+
+    def ready(self) -> httpx.Response:
+        return self._timed("GET", "/readyz")
+
+
+def _all_ok(calls: Calls) -> bool:
+    return all(calls.data(ch).status_code == 200 for ch in ("graphql", "cypher"))
+
+
+def test_neo4j_outage_gives_503_and_the_api_recovers_by_itself(
+    neo4j_settings: Settings, tmp_path: Path
+) -> None:
+    api_settings = neo4j_settings.model_copy(update={"state_dir": tmp_path / "api"})
+    with served_api(api_settings) as base:
+        calls = Calls(base, api_settings)
+        assert calls.ready().status_code == 200
+        assert _all_ok(calls)
+
+        local_server.stop(neo4j_settings)
+        for _ in range(3):
+            for channel in ("graphql", "cypher"):
+                r = calls.data(channel)
+                assert r.status_code == 503, (channel, r.status_code, r.text[:300])
+                assert r.json()["error"] == {"code": "unavailable", "message": UNAVAILABLE_MESSAGE}
+            ready = calls.ready()
+            assert ready.status_code == 503
+            assert ready.json() == {"status": "not ready", "neo4j": "unreachable"}
+            assert calls._timed("GET", "/healthz").status_code == 200  # alive all along
+
+        local_server.start(neo4j_settings)
+        back = time.monotonic()
+        while not (calls.ready().status_code == 200 and _all_ok(calls)):
+            assert time.monotonic() - back < RECOVERY_BOUND_S, "the API did not recover"
+            time.sleep(0.25)  # polling interval, not an assertion
+        recovered_s = time.monotonic() - back
+        assert _all_ok(calls)
+
+        events = list(AuditLog(audit_dir(api_settings)).events())
+        assert len(events) == len(calls.audited)
+        assert [e["status"] for e in events] == calls.audited
+        assert {e["outcome"] for e in events if e["status"] == 503} == {"unavailable"}
+        assert AuditLog(audit_dir(api_settings)).verify().ok
+    print(
+        f"\nneo4j outage: {calls.audited.count(503)} requests answered 503 while it was down; "
+        f"recovered {recovered_s:.1f} s after Neo4j was back; slowest request {calls.slowest:.2f} s"
+    )
+
+
+def test_a_request_that_cannot_be_audited_is_refused(
+    neo4j_settings: Settings, tmp_path: Path
+) -> None:
+    api_settings = neo4j_settings.model_copy(update={"state_dir": tmp_path / "api"})
+    log_path = audit_dir(api_settings) / LOG_NAME
+    with served_api(api_settings) as base:
+        calls = Calls(base, api_settings)
+        assert _all_ok(calls)
+        # the log file becomes a directory: no event can be appended (works as root, too)
+        shutil.move(log_path, log_path.with_suffix(".moved"))
+        log_path.mkdir()
+        for channel in ("graphql", "cypher"):
+            r = calls.data(channel)
+            assert r.status_code == 503
+            assert r.json() == {"error": {"code": "unavailable", "message": AUDIT_REFUSED}}
+            assert "organisation" not in r.text and "rows" not in r.text  # no data sent
+        assert calls.refused_unaudited == 2
+        log_path.rmdir()
+        shutil.move(log_path.with_suffix(".moved"), log_path)
+        assert _all_ok(calls)
+
+    log = AuditLog(audit_dir(api_settings))
+    events = list(log.events())
+    served = [s for s in calls.audited if s == 200]
+    assert len(events) == len(calls.audited) == len(served) == 4
+    assert all(e["outcome"] == "ok" for e in events)
+    assert log.verify().ok
