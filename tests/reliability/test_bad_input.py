@@ -551,7 +551,7 @@ def test_csv_empty_and_header_only_files(name: str, tmp_path: Path) -> None:
         list(trust_csv.outcomes([folder / f"{ex.name}-EMPTY.csv"], CTX))
 
 
-ENCODINGS = st.sampled_from(["latin-1", "cp1252", "utf-16"])
+ENCODINGS = st.sampled_from(["latin-1", "cp1252"])
 GARBAGE = st.binary(min_size=1, max_size=40).filter(lambda b: not _utf8(b))
 
 
@@ -569,40 +569,56 @@ def _utf8(b: bytes) -> bool:
 def test_csv_bytes_that_are_not_utf8_are_quarantined_not_raised(
     name: str, data: st.DataObject, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Garbage bytes or a file saved in another encoding: a rejection naming the file, never
-    an exception out of the load (today: UnicodeDecodeError escapes trust_csv.outcomes)."""
+    """Garbage bytes in a row, or a file saved as Latin-1/CP1252: a rejection at that row,
+    never an exception out of the load."""
     ex = BY_NAME[name]
     good = ",".join(ex.good[c] for c in ex.header)
     how = data.draw(st.sampled_from(["garbage-row", "encoding"]))
     if how == "garbage-row":
         body = (",".join(ex.header) + "\n" + good + "\n").encode() + data.draw(GARBAGE) + b"\n"
     else:
-        text = ",".join(ex.header) + "\n" + good.replace("R0A-0100000", "R0A-Ünïcødé") + "\n"
-        body = text.encode(data.draw(ENCODINGS))
-        if _utf8(body):
-            body += "é".encode("latin-1")
+        text = ",".join(ex.header) + "\n" + good + "\n" + good.replace("R0A,", "R0A,é", 1)
+        body = text.encode(data.draw(ENCODINGS)) + b"\n"
     with scratch() as tmp:
         path = tmp / f"{ex.name}.csv"
         path.write_bytes(body)
         outs = list(trust_csv.outcomes([tmp], CTX))
         summary = load_dry("csv", outs, tmp / "q")
-        rejected = [o for o in outs if isinstance(o, Rejection)]
+        assert isinstance(outs[0], MappedRecord)
+        rejected = [o for o in outs[1:] if isinstance(o, Rejection)]
         assert rejected, "undecodable bytes were neither loaded nor quarantined"
-        assert all(r.position.startswith(path.name) for r in rejected)
+        assert all(r.position.startswith(f"{path.name}:") for r in rejected)
         assert summary.reconciles
 
 
-def test_csv_row_with_more_cells_than_the_header_is_quarantined(tmp_path: Path) -> None:
-    """A row with extra cells is malformed (the ODS reader rejects it; so should this one),
-    not loaded with its extra cells silently thrown away."""
+def test_csv_file_in_utf16_is_a_clear_error_not_a_crash(tmp_path: Path) -> None:
+    """A UTF-16 file's header is unreadable as UTF-8: no extract matches it, so named on the
+    command line it is a one-line error (and in a folder it is left alone, as documented)."""
     ex = BY_NAME["staff"]
     path = tmp_path / "staff.csv"
-    good = ",".join(ex.good[c] for c in ex.header)
-    path.write_text(",".join(ex.header) + "\n" + good + "\n" + good + ",EXTRA,CELLS\n")
+    path.write_bytes((",".join(ex.header) + "\n" + ",".join(ex.good.values())).encode("utf-16"))
+    from loaders.errors import UnknownExtract  # noqa: PLC0415
+
+    with pytest.raises(UnknownExtract, match="matches none of the trust extracts"):
+        list(trust_csv.outcomes([path], CTX))
+    assert list(trust_csv.outcomes([tmp_path], CTX)) == []
+
+
+def test_csv_row_with_more_cells_than_the_header_is_quarantined(tmp_path: Path) -> None:
+    """A row with more cells than the header breaks RFC 4180 (docs/formats.md): the ODS
+    reader rejects such rows ("more cells than header columns"), and so should this one.
+    Today the extra cells are dropped without a trace and the row is loaded."""
+    ex = BY_NAME["rosters"]
+    path = tmp_path / "rosters.csv"
+    rows = [
+        "R0A,SH0000001,E00001,R0A02,2026-03-30,20:00,08:00,night",
+        "R0A,SH0000002,E00001,R0A02,2026-03-31,20:00,08:00,night,day",  # 9 cells, 8 columns
+    ]
+    path.write_text(",".join(ex.header) + "\n" + "\n".join(rows) + "\n")
     outs = list(trust_csv.outcomes([path], CTX))
     assert isinstance(outs[0], MappedRecord)
-    assert isinstance(outs[1], Rejection), "extra cells were dropped without a trace"
-    assert outs[1].position == "staff.csv:3"
+    assert isinstance(outs[1], Rejection), "a row with an extra cell was loaded, the cell lost"
+    assert outs[1].position == "rosters.csv:3"
 
 
 # --- FHIR R4 --------------------------------------------------------------------------------
