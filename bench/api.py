@@ -8,8 +8,8 @@ Uses the Neo4j of the current settings (OPENFDP_* / NEO4J_* variables; a local s
 started if none runs). Unless --reuse finds a loaded graph, the graph is WIPED and reloaded
 with generated trust extracts for one ICS (ODS reference data + trust CSV extracts).
 
-Targets, each with warm-up, then a bounded number of requests at 1 and at 32 concurrent
-clients (loopback only):
+Targets, each warmed up, then a bounded number of requests at 1 and at 32 concurrent
+clients (loopback only), in rounds that interleave the targets:
 - openfdp: HTTP to a uvicorn server started here (``create_app``, JWT of an ICS user for
   planning, so access policy, audit log and disclosure control all run);
 - raw Cypher: the same Cypher statements openfdp runs, through the async driver, no HTTP;
@@ -54,6 +54,7 @@ DATA = REPO_ROOT.parent / "shared" / "data"
 NODE_DIR = Path(__file__).resolve().parent / "neo4j-graphql"
 WIPE = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
 OPENFDP_PORT, NODE_PORT = 8765, 4765
+ROUNDS = 5
 
 # The pathway query: every field of a pathway that both APIs can serve.
 OPENFDP_PATHWAY = """
@@ -196,13 +197,11 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 async def measure(
-    call: Callable[[int], Awaitable[None]], requests: int, concurrency: int
-) -> dict[str, float]:
-    """``requests`` calls spread over ``concurrency`` workers: p50, p95 (ms), requests/s."""
-    for i in range(min(20, requests)):  # warm-up: plans cached, connections open
-        await call(i)
+    call: Callable[[int], Awaitable[None]], start: int, requests: int, concurrency: int
+) -> tuple[list[float], float]:
+    """``requests`` calls spread over ``concurrency`` workers: latencies (s), wall time (s)."""
     latencies: list[float] = []
-    counter = iter(range(requests))
+    counter = iter(range(start, start + requests))
 
     async def worker() -> None:
         for i in counter:
@@ -212,9 +211,12 @@ async def measure(
 
     t0 = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    wall = time.perf_counter() - t0
+    return latencies, time.perf_counter() - t0
+
+
+def summary(latencies: list[float], wall: float) -> dict[str, float]:
     q = statistics.quantiles(latencies, n=100)
-    return {"p50": 1000 * q[49], "p95": 1000 * q[94], "rps": requests / wall}
+    return {"p50": 1000 * q[49], "p95": 1000 * q[94], "rps": len(latencies) / wall}
 
 
 def graphql_call(
@@ -284,12 +286,23 @@ async def run(args: argparse.Namespace, settings: Settings) -> list[Result]:
                     client, openfdp_url, OPENFDP_WAITING, lambda i: {"icb": args.icb}, auth)),
                 ("waitingList", "raw Cypher (driver)", raw_waiting),
             ]  # fmt: skip
+            for _, _, call in targets:  # warm-up: plans cached, connections open
+                for i in range(20):
+                    await call(i)
+            # rounds interleave the targets, so a change in machine load hits all alike
+            per_round = max(1, args.requests // ROUNDS)
             for concurrency in args.concurrency:
-                for query, target, call in targets:
-                    r = await measure(call, args.requests, concurrency)
-                    results.append((query, target, concurrency, r))
-                    print(f"  {query:12} {target:32} c={concurrency:<3} p50 {r['p50']:7.1f} ms  "
-                          f"p95 {r['p95']:7.1f} ms  {r['rps']:7.1f} req/s", flush=True)  # fmt: skip
+                runs: dict[int, tuple[list[float], float]] = {}
+                for r in range(ROUNDS):
+                    for n, (_, _, call) in enumerate(targets):
+                        lat, wall = await measure(call, r * per_round, per_round, concurrency)
+                        old_lat, old_wall = runs.get(n, ([], 0.0))
+                        runs[n] = (old_lat + lat, old_wall + wall)
+                for n, (query, target, _) in enumerate(targets):
+                    res = summary(*runs[n])
+                    results.append((query, target, concurrency, res))
+                    line = f"  {query:12} {target:32} c={concurrency:<3} p50 {res['p50']:7.1f} ms"
+                    print(f"{line}  p95 {res['p95']:7.1f} ms  {res['rps']:7.1f} req/s", flush=True)
     finally:
         stop(api)
         stop(node)
