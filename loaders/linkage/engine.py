@@ -11,20 +11,24 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 from splink import DuckDBAPI, Linker
 
 from loaders.linkage.config import LinkageModel
-from loaders.linkage.encode import BLOOM_COLUMNS
+from loaders.linkage.encode import BLOOM_BITS, BLOOM_COLUMNS
 
 _EXCLUDE = "l.person_id <> r.person_id AND NOT (l.nhs_verified AND r.nhs_verified)"
 _PENDING = "(l.pending OR r.pending)"
 _TABLE = "linkage_input"
+_WORDS = BLOOM_BITS // 64
+_DICE = re.compile(r"dice\(\s*(\w+)_(l|r)\s*,\s*(\w+)_(l|r)\s*\)")
 log = logging.getLogger("openfdp.linkage")
 
 Progress = Callable[[str], None]
@@ -45,14 +49,41 @@ class ScoredPair:
     agreed: tuple[str, ...]
 
 
+def _split_filters(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each Bloom filter as 64-bit words (``gn_bf0`` .. ``gn_bf7``): popcounts stay integer ops."""
+    out = frame.drop(columns=list(BLOOM_COLUMNS))
+    empty = bytes(BLOOM_BITS // 8)
+    for col in BLOOM_COLUMNS:
+        cells = frame[col]
+        blobs = b"".join(bytes(v) if isinstance(v, bytes | bytearray) else empty for v in cells)
+        words = np.frombuffer(blobs, dtype=">u8").reshape(-1, _WORDS).astype(np.uint64)
+        for k in range(_WORDS):
+            out[f"{col}{k}"] = words[:, k]
+    return out
+
+
+def _dice_sql(match: re.Match[str]) -> str:
+    (a, sa), (b, sb) = match.group(1, 2), match.group(3, 4)
+    common = " + ".join(
+        f"CAST(bit_count({a}{k}_{sa} & {b}{k}_{sb}) AS INTEGER)" for k in range(_WORDS)
+    )
+    return f"(2.0 * ({common}) / ({a}_n_{sa} + {b}_n_{sb}))"
+
+
+def expand_dice(settings: dict[str, Any]) -> dict[str, Any]:
+    """Rewrite ``dice(x_bf_l, y_bf_r)`` in comparison levels into SQL over the filter words."""
+    out: dict[str, Any] = json.loads(json.dumps(settings))
+    for comparison in out.get("comparisons", []):
+        for level in comparison["comparison_levels"]:
+            level["sql_condition"] = _DICE.sub(_dice_sql, level["sql_condition"])
+    return out
+
+
 def _connection(frame: pd.DataFrame, threads: int) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     con.execute(f"SET threads = {int(threads)}").fetchall()
-    con.register("linkage_frame", frame)
-    casts = ", ".join(f"CAST({c} AS BIT) AS {c}" for c in BLOOM_COLUMNS)
-    keep = ", ".join(f'"{c}"' for c in frame.columns if c not in BLOOM_COLUMNS)
-    sql = f"CREATE TABLE {_TABLE} AS SELECT {keep}, {casts} FROM linkage_frame"  # noqa: S608
-    con.execute(sql).fetchall()
+    con.register("linkage_frame", _split_filters(frame))
+    con.execute("CREATE TABLE linkage_input AS SELECT * FROM linkage_frame").fetchall()
     con.unregister("linkage_frame")
     return con
 
@@ -61,7 +92,7 @@ def _linker(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> Any:
     db_api = DuckDBAPI(connection=con)
     sdf = db_api.register(_TABLE, table_name="evidence")
     logging.getLogger("splink").setLevel(logging.ERROR)
-    return Linker(sdf, settings, log_level=None)
+    return Linker(sdf, expand_dice(settings), log_level=None)
 
 
 def _base_settings(model: LinkageModel) -> dict[str, Any]:

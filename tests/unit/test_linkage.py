@@ -229,3 +229,44 @@ def test_store_keeps_no_values_in_memory_after_close(tmp_path: Path) -> None:
     assert encode._phonetic.cache_info().currsize > 0
     store.close()
     assert encode._token.cache_info().currsize == encode._phonetic.cache_info().currsize == 0
+
+
+def test_dice_in_sql_equals_dice_in_python() -> None:
+    import re  # noqa: PLC0415
+
+    from loaders.linkage.engine import _connection, expand_dice  # noqa: PLC0415
+
+    names = ["Catherine", "Catharine", "Oliver", "Olivia", None]
+    rows = []
+    for i, n in enumerate(names):
+        row = ENC.encode(ev(given_name=n))
+        # the store hands filters back as bytearray: both must work
+        row["gn_bf"] = bytearray(row["gn_bf"]) if i % 2 and row["gn_bf"] else row["gn_bf"]
+        rows.append(
+            {
+                **row,
+                "record_id": str(i),
+                "person_id": str(i),
+                "nhs_verified": False,
+                "pending": True,
+            }
+        )
+    settings = {
+        "comparisons": [{"comparison_levels": [{"sql_condition": "dice(gn_bf_l, gn_bf_r) >= 0.8"}]}]
+    }
+    condition = expand_dice(settings)["comparisons"][0]["comparison_levels"][0]["sql_condition"]
+    assert "dice(" not in condition and "gn_bf7_l" in condition
+    expr = re.sub(r"(\w+)_([lr])\b", r"\2.\1", condition.removesuffix(" >= 0.8"))
+    con = _connection(pd.DataFrame(rows), threads=1)
+    got = con.execute(
+        f"SELECT l.record_id, r.record_id, {expr} FROM linkage_input l, linkage_input r "
+        "WHERE l.record_id < r.record_id"
+    ).fetchall()
+    con.close()
+    for left, right, value in got:
+        a, b = rows[int(left)]["gn_bf"], rows[int(right)]["gn_bf"]
+        if a is None or b is None:
+            assert value is None
+        else:
+            assert value == pytest.approx(dice(bytes(a), bytes(b)))
+    assert any(v is not None and v >= 0.7 for _, _, v in got)
