@@ -293,6 +293,17 @@ CREATE (:Bed {bed_id: 'RR801:W1:' + b[0], bed_type: 'general', status: b[1],
   provider_ods: 'RR8'})-[:IN_WARD]->(w)
 """
 
+# An inpatient spell of the linked RR8 person with a procedure recorded on the spell only.
+ENCOUNTERS = """
+MATCH (x:PseudonymisedPerson {pseudo_id: $pseudo_id}), (t:NHSTrust {ods_code: 'RR8'})
+CREATE (x)-[:SUBJECT_OF]->(e:Encounter {encounter_id: 'ENC-1', provider_ods: 'RR8',
+  encounter_class: 'inpatient', start_date_time: datetime('2026-02-10T09:30:00Z'),
+  end_date_time: datetime('2026-02-12T11:00:00Z')})-[:AT_ORGANISATION]->(t)
+CREATE (e)-[:HAD_PROCEDURE]->(:Procedure {procedure_id: 'PR-ENC-1', provider_ods: 'RR8',
+  procedure_date: date('2026-02-10'), code_system: 'OPCS4', code: 'W371',
+  display: 'Primary total hip replacement'})
+"""
+
 SUPPLIERS = """
 CREATE (s1:Supplier:Organisation {supplier_id: 'SUP-1', name: 'Example Analytics Ltd',
   companies_house_number: '00000001'})
@@ -319,6 +330,7 @@ def seed(driver: Driver) -> None:
     driver.execute_query(PERIODS, periods=rows["periods"])
     driver.execute_query(EVENTS, events=rows["events"])
     driver.execute_query(ACTIVITY, appts=rows["appts"], procs=rows["procs"], diags=rows["diags"])
+    driver.execute_query(ENCOUNTERS, pseudo_id=pseudo("linked-rr8"))
     driver.execute_query(RESOURCES)
     driver.execute_query(SUPPLIERS)
 

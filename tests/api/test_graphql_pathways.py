@@ -184,7 +184,21 @@ def test_person_timeline_across_linked_trusts(seeded, client, auth):
     dates = [e["date"] for e in events]
     assert dates == sorted(dates)
     kinds = {e["kind"] for e in events}
-    assert {"RTT_STATUS", "APPOINTMENT", "PROCEDURE", "DIAGNOSIS"} <= kinds
+    assert kinds == {"RTT_STATUS", "APPOINTMENT", "ENCOUNTER", "PROCEDURE", "DIAGNOSIS"}
+    spell = [e for e in events if e["kind"] == "ENCOUNTER"]
+    assert spell == [
+        {
+            "date": "2026-02-10",
+            "kind": "ENCOUNTER",
+            "code": "inpatient",
+            "display": None,
+            "pathwayId": None,
+            "providerOds": "RR8",
+        }
+    ]
+    # a procedure reached through its spell, and one through the pathway (once each)
+    procedures = [(e["code"], e["pathwayId"]) for e in events if e["kind"] == "PROCEDURE"]
+    assert sorted(procedures) == [("W371", None), ("W401", "RR8:PW1")]
     assert {e["providerOds"] for e in events} == {"RR8", "RAE"}
     # a trust user sees only its own trust's part of the timeline
     rr8 = gql(client, PERSON, {"id": pseudo("linked-rr8")}, auth(org="RR8"))["data"]["person"]
