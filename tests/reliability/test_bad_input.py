@@ -23,6 +23,7 @@ import logging
 import re
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -137,6 +138,20 @@ def scratch() -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
+#: records and rejections seen per feed in this run (printed at the end of the module)
+SEEN: dict[str, Counter[str]] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report_counts() -> Iterator[None]:
+    yield
+    for source, c in sorted(SEEN.items()):
+        print(
+            f"\nbad input, {source}: {c['files']} files, {c['read']} records read, "
+            f"{c['quarantined']} quarantined, {c['skipped']} skipped, {c['loaded']} loaded"
+        )
+
+
 def load_dry(source: str, outs: list[Outcome], qdir: Path) -> LoadSummary:
     summary = run_load(
         None,
@@ -149,6 +164,13 @@ def load_dry(source: str, outs: list[Outcome], qdir: Path) -> LoadSummary:
     )
     assert summary.read == len(outs)
     assert summary.reconciles
+    SEEN.setdefault(source, Counter()).update(
+        files=1,
+        read=summary.read,
+        loaded=summary.loaded,
+        quarantined=summary.quarantined,
+        skipped=summary.skipped,
+    )
     rejections = [o for o in outs if isinstance(o, Rejection)]
     assert summary.quarantined >= len(rejections)
     for r in rejections:
@@ -436,7 +458,7 @@ def faults_for(ex: Extract) -> st.SearchStrategy[Fault]:
 def csv_files(draw: st.DrawFn, ex: Extract) -> tuple[list[list[str]], list[Fault | None], Identity]:
     """Rows (cells) of one extract file, the fault of each row (None: good), the identity."""
     who = draw(identities)
-    faults = draw(st.lists(st.one_of(st.none(), faults_for(ex)), min_size=1, max_size=8))
+    faults = draw(st.lists(st.one_of(st.none(), faults_for(ex)), min_size=1, max_size=12))
     rows: list[list[str]] = []
     for i, fault in enumerate(faults):
         row = dict(ex.good)
@@ -514,7 +536,7 @@ def check_csv_file(ex: Extract, rows: list[list[str]], faults: list[Fault | None
 
 
 @pytest.mark.parametrize("name", [e.name for e in EXTRACTS])
-@examples(50)
+@examples(70)
 @given(data=st.data())
 def test_csv_rows_with_faults(
     name: str, data: st.DataObject, caplog: pytest.LogCaptureFixture
@@ -751,7 +773,7 @@ def check_fhir(
     return outs, summary
 
 
-@examples(250)
+@examples(350)
 @given(who=identities, faults=st.lists(fhir_faults(), max_size=3), n=st.integers(0, 3))
 def test_fhir_resources_with_faults(
     who: Identity, faults: list[FhirFault], n: int, caplog: pytest.LogCaptureFixture
@@ -887,10 +909,10 @@ def hl7_message(who: Identity, n: int, fault: Hl7Fault | None) -> list[str]:
     return [text[: max(1, int(len(text) * float(fault.value)))]]
 
 
-@examples(200)
+@examples(400)
 @given(
     who=identities,
-    faults=st.lists(st.one_of(st.none(), HL7_FAULTS), min_size=1, max_size=5),
+    faults=st.lists(st.one_of(st.none(), HL7_FAULTS), min_size=1, max_size=8),
     terminator=st.sampled_from(["\r", "\n", "\r\n", "\n\r"]),
     framing=st.booleans(),
 )

@@ -81,6 +81,7 @@ class Calls:
     def data(self, channel: str) -> httpx.Response:
         path, body = ("/graphql", GQL) if channel == "graphql" else ("/cypher", CYPHER)
         r = self._timed("POST", path, json=body, headers=self.headers[channel])
+        assert r.status_code in {200, 503}, (channel, r.status_code, r.text[:300])  # never 500
         assert r.headers["content-type"].startswith("application/json")
         if r.status_code == 503 and r.json()["error"]["message"] == AUDIT_REFUSED:
             self.refused_unaudited += 1
