@@ -12,8 +12,9 @@ run again ends in the same graph as one clean run. Volatile properties, to leave
 graph fingerprint: ``LoadBatch.started_at`` and ``LoadBatch.finished_at``.
 
 Shared reference nodes (coded concepts, organisations, roles, theatres, wards, products) are
-emitted by the first record that mentions them in a run; later records only point at them,
-so a concept used by 100,000 records does not collect 100,000 provenance links.
+emitted by the first record that mentions them in a run (and again only by a record that
+carries other properties for them); later records only point at them, so a concept used by
+100,000 records does not collect 100,000 provenance links.
 """
 
 from __future__ import annotations
@@ -211,7 +212,7 @@ def run_load(
             driver, ontology, database=database, metadata={"job": job_id, "source": source}
         )
         _write_batch_node(writer, batch_key, {**batch_props, "started_at": _now()}, batch_id)
-    seen_refs: set[tuple[str, tuple[Any, ...]]] = set()
+    seen_refs: set[tuple[str, str, str]] = set()
     buf = _Batch()
     writes = _Writes(writer, batch_id, summary, identity_sink)
 
@@ -353,7 +354,7 @@ def _buffer(
     buf: _Batch,
     rec: MappedRecord,
     batch_key: Mapping[str, str],
-    seen_refs: set[tuple[str, tuple[Any, ...]]],
+    seen_refs: set[tuple[str, str, str]],
 ) -> None:
     src_key = {"source_record_id": f"{rec.source}:{rec.record_key}"}
     buf.node(
@@ -366,7 +367,9 @@ def _buffer(
     buf.rel(RelRow("IN_BATCH", "SourceRecord", src_key, "LoadBatch", dict(batch_key)))
     for node in rec.nodes:
         if node.label in REFERENCE_LABELS:
-            ref = (node.label, tuple(sorted(node.key.items())))
+            # the same reference with the same properties again adds nothing; with other
+            # properties (e.g. a name the first mention lacked) it is written again
+            ref = (node.label, repr(sorted(node.key.items())), repr(sorted(node.props.items())))
             if ref in seen_refs:
                 continue
             seen_refs.add(ref)
