@@ -139,6 +139,14 @@ def _lines(path: Path, extract: Extract) -> Iterator[Line | Rejection]:
                 )
                 continue
             last = reader.line_num
+            if None in row:  # more cells than columns: misaligned, nothing can be trusted
+                yield Rejection(
+                    f"csv:{extract.name}",
+                    f"{path.name}:{last}",
+                    None,
+                    "more cells than the header has columns",
+                )
+                continue
             cells = {k: v or "" for k, v in row.items() if isinstance(k, str) and k}
             yield Line(extract.name, path.name, last, cells)
 

@@ -280,3 +280,12 @@ def test_unreadable_rows_and_bad_bytes_never_stop_the_file(tmp_path: Path) -> No
         ("Rejection", "staff.csv:4", "role_code"),
         ("MappedRecord", "staff.csv:5", None),
     ]
+
+
+def test_a_row_with_more_cells_than_columns_is_quarantined(tmp_path: Path) -> None:
+    path = tmp_path / "staff.csv"
+    path.write_text("provider_ods,staff_local_id,role_code\nRJ1,E1,CONS\nRJ1,E2,CONS,extra\n")
+    out = list(trust_csv.outcomes([path], CTX))
+    assert isinstance(out[0], MappedRecord)
+    assert isinstance(out[1], Rejection) and out[1].position == "staff.csv:3"
+    assert out[1].reason == "more cells than the header has columns"
