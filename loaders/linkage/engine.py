@@ -22,12 +22,13 @@ import pandas as pd
 from splink import DuckDBAPI, Linker
 
 from loaders.linkage.config import LinkageModel
-from loaders.linkage.encode import BLOOM_BITS, BLOOM_COLUMNS
+from loaders.linkage.encode import BLOOM_BITS, BLOOM_COLUMNS, TOKEN_COLUMNS
 
 _EXCLUDE = "l.person_id <> r.person_id AND NOT (l.nhs_verified AND r.nhs_verified)"
 _PENDING = "(l.pending OR r.pending)"
 _TABLE = "linkage_input"
 _WORDS = BLOOM_BITS // 64
+_SIGN = 1 << 63  # 64-bit token -> signed BIGINT
 _DICE = re.compile(r"dice\(\s*(\w+)_(l|r)\s*,\s*(\w+)_(l|r)\s*\)")
 log = logging.getLogger("openfdp.linkage")
 
@@ -49,9 +50,13 @@ class ScoredPair:
     agreed: tuple[str, ...]
 
 
-def _split_filters(frame: pd.DataFrame) -> pd.DataFrame:
-    """Each Bloom filter as 64-bit words (``gn_bf0`` .. ``gn_bf7``): popcounts stay integer ops."""
+def _prepare(frame: pd.DataFrame) -> pd.DataFrame:
+    """Integer columns for DuckDB: each token as a 64-bit integer (cheaper to compare and
+    hash than its hex text), each Bloom filter as 64-bit words (``gn_bf0`` .. ``gn_bf7``)."""
     out = frame.drop(columns=list(BLOOM_COLUMNS))
+    for col in TOKEN_COLUMNS:
+        ints = [int(v, 16) - _SIGN if isinstance(v, str) else None for v in frame[col]]
+        out[col] = pd.array(ints, dtype="Int64")
     empty = bytes(BLOOM_BITS // 8)
     for col in BLOOM_COLUMNS:
         cells = frame[col]
@@ -82,7 +87,7 @@ def expand_dice(settings: dict[str, Any]) -> dict[str, Any]:
 def _connection(frame: pd.DataFrame, threads: int) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     con.execute(f"SET threads = {int(threads)}").fetchall()
-    con.register("linkage_frame", _split_filters(frame))
+    con.register("linkage_frame", _prepare(frame))
     con.execute("CREATE TABLE linkage_input AS SELECT * FROM linkage_frame").fetchall()
     con.unregister("linkage_frame")
     return con
