@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from graphql import GraphQLError
-from neo4j.exceptions import ServiceUnavailable, SessionExpired
+from neo4j.exceptions import DatabaseUnavailable, ServiceUnavailable, SessionExpired
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from strawberry.exceptions import StrawberryGraphQLError
 from strawberry.extensions import MaskErrors
@@ -23,7 +23,7 @@ log = logging.getLogger("openfdp.api")
 
 INTERNAL_MESSAGE = "Internal error. It has been logged; please try again or report it."
 UNAVAILABLE_MESSAGE = "The graph database is not reachable right now; please retry shortly."
-DB_UNAVAILABLE = (ServiceUnavailable, SessionExpired, ConnectionError, OSError)
+DB_UNAVAILABLE = (ServiceUnavailable, SessionExpired, DatabaseUnavailable, ConnectionError, OSError)
 
 
 class ApiError(Exception):
