@@ -909,7 +909,7 @@ def hl7_message(who: Identity, n: int, fault: Hl7Fault | None) -> list[str]:
     return [text[: max(1, int(len(text) * float(fault.value)))]]
 
 
-@examples(400)
+@examples(300)
 @given(
     who=identities,
     faults=st.lists(st.one_of(st.none(), HL7_FAULTS), min_size=1, max_size=8),
