@@ -9,10 +9,14 @@
 - ``analyst`` + planning/research: the Cypher endpoint only, aggregate results (docs/security.md).
 - any other role: nothing record-level. No role at all: refused (403).
 
-ICS membership is looked up in the graph: ``(NHSTrust)-[:IN_ICB_GEOGRAPHY]->(ICB)``.
+ICS membership is looked up in the graph: ``(NHSTrust)-[:IN_ICB_GEOGRAPHY]->(ICB)``, and
+kept per app for a minute (:class:`MembershipCache`), so an ICS user's request does not pay a
+database round trip for it every time.
 """
 
 from __future__ import annotations
+
+import time
 
 from graph_service.api.context import AccessScope, Principal
 from graph_service.api.errors import AccessDenied, Unauthenticated
@@ -22,6 +26,36 @@ from neo4j import AsyncDriver
 
 SECONDARY_USES = frozenset({"planning", "research"})
 PUBLIC_SCOPE = AccessScope(principal=None)
+MEMBERSHIP_TTL_S = 60.0
+
+
+class MembershipCache:
+    """ICB -> member trusts, kept for `ttl_s` seconds (membership changes only with ODS loads).
+
+    Empty answers (an unknown ICB, or one whose trusts are not loaded yet) are not kept.
+    """
+
+    def __init__(self, ttl_s: float = MEMBERSHIP_TTL_S) -> None:
+        self._ttl = ttl_s
+        self._items: dict[tuple[str, str], tuple[float, frozenset[str]]] = {}
+
+    async def members(self, driver: AsyncDriver, icb_ods: str, database: str) -> frozenset[str]:
+        now = time.monotonic()
+        hit = self._items.get((database, icb_ods))
+        if hit is not None and now - hit[0] < self._ttl:
+            return hit[1]
+        found = await member_trusts(driver, icb_ods, database=database)
+        if found:
+            self._items[(database, icb_ods)] = (now, found)
+        return found
+
+
+async def _members(
+    cache: MembershipCache | None, driver: AsyncDriver, icb_ods: str, settings: Settings
+) -> frozenset[str]:
+    if cache is None:
+        return await member_trusts(driver, icb_ods, database=settings.neo4j.database)
+    return await cache.members(driver, icb_ods, settings.neo4j.database)
 
 
 def require_role(principal: Principal | None, role: str) -> Principal:
@@ -33,7 +67,10 @@ def require_role(principal: Principal | None, role: str) -> Principal:
 
 
 async def resolve_scope(
-    principal: Principal | None, driver: AsyncDriver, settings: Settings
+    principal: Principal | None,
+    driver: AsyncDriver,
+    settings: Settings,
+    memberships: MembershipCache | None = None,
 ) -> AccessScope:
     """What this principal may read. Raises `AccessDenied` for combinations never allowed."""
     if principal is None:
@@ -48,9 +85,7 @@ async def resolve_scope(
                 "ICS users read pathways for planning or research; direct care access is "
                 "for the treating trust's users"
             )
-        members = await member_trusts(
-            driver, principal.organisation, database=settings.neo4j.database
-        )
+        members = await _members(memberships, driver, principal.organisation, settings)
         return AccessScope(
             principal=principal,
             providers=members,
@@ -72,7 +107,10 @@ async def resolve_scope(
 
 
 async def analyst_scope(
-    principal: Principal | None, driver: AsyncDriver, settings: Settings
+    principal: Principal | None,
+    driver: AsyncDriver,
+    settings: Settings,
+    memberships: MembershipCache | None = None,
 ) -> AccessScope:
     """Scope for analyst Cypher: role ``analyst`` and a secondary-use purpose."""
     p = require_role(principal, "analyst")
@@ -82,7 +120,7 @@ async def analyst_scope(
             f"purpose {p.purpose!r} is not accepted here"
         )
     # an analyst at an ICB aggregates over its member trusts, one at a trust over its own
-    members = await member_trusts(driver, p.organisation, database=settings.neo4j.database)
+    members = await _members(memberships, driver, p.organisation, settings)
     providers = members or frozenset({p.organisation})
     return AccessScope(
         principal=p,

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 import strawberry
 from fastapi import FastAPI
 
+from graph_service.api.access import MembershipCache
 from graph_service.api.audit import AuditTrail, audit_dir
 from graph_service.api.errors import install_error_handlers
 from graph_service.api.metrics import Metrics, MetricsMiddleware
@@ -50,6 +51,7 @@ def create_app(
             driver=driver,
             audit=AuditTrail(audit_dir(settings)),
             metrics=metrics,
+            memberships=MembershipCache(),
         )
         try:
             yield

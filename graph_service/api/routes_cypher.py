@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from graph_service.api.access import analyst_scope
+from graph_service.api.access import MembershipCache, analyst_scope
 from graph_service.api.audit import AuditTrail, OperationInfo, sha256_json, sha256_text
 from graph_service.api.auth import principal_of
 from graph_service.api.context import AccessScope, Principal
@@ -132,6 +132,7 @@ async def run_analyst_query(
     principal: Principal | None,
     query: str,
     params: dict[str, Any],
+    memberships: MembershipCache | None = None,
 ) -> dict[str, Any]:
     """Authorise, run, control and audit one analyst query (shared by the API and the CLI)."""
     info = OperationInfo(
@@ -141,7 +142,7 @@ async def run_analyst_query(
         variables_hash=sha256_json(params),
     )
     try:
-        scope = await analyst_scope(principal, driver, settings)
+        scope = await analyst_scope(principal, driver, settings, memberships)
         body = await _execute(driver, settings, scope, query, params)
     except CypherRefused as exc:
         await audit.write(principal, info, outcome="refused", status=403)
@@ -184,4 +185,5 @@ async def cypher(request: Request, body: CypherRequest, state: State) -> dict[st
         principal=principal,
         query=body.query,
         params=body.params,
+        memberships=state.memberships,
     )

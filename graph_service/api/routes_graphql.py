@@ -94,7 +94,7 @@ async def get_context(request: Request) -> GraphQLContext:
     principal: Principal | None = None
     try:
         principal = principal_of(request.headers.get("authorization"), state.settings)
-        scope = await resolve_scope(principal, state.driver, state.settings)
+        scope = await resolve_scope(principal, state.driver, state.settings, state.memberships)
     except ApiError as exc:
         if not _is_ide_request(request):
             await state.audit.write(principal, info, outcome="denied", status=exc.status_code)

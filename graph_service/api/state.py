@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from graph_service.api.access import MembershipCache
 from graph_service.api.audit import AuditTrail
 from graph_service.api.metrics import Metrics
 from graph_service.settings import Settings
@@ -18,6 +19,7 @@ class AppState:
     driver: AsyncDriver
     audit: AuditTrail
     metrics: Metrics
+    memberships: MembershipCache
 
 
 def app_state(request: Request) -> AppState:
