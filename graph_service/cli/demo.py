@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +15,7 @@ from graph_service.cli.load import load_feed, print_summary
 from graph_service.settings import REPO_ROOT
 from graph_service.store.driver import open_driver
 from loaders.errors import FeedNotAvailable, LoaderError
-from loaders.generate import DEFAULT_ICB, GenerateSummary, generate
+from loaders.generate import AS_OF, DEFAULT_ICB, GenerateSummary, generate
 from loaders.pipeline import LoadSummary
 
 app = typer.Typer(
@@ -35,6 +36,19 @@ Patients = Annotated[int, typer.Option("--patients", min=1, help="Synthetic peop
 Seed = Annotated[int, typer.Option("--seed", help="Same seed, same files.")]
 Icb = Annotated[str, typer.Option("--icb", help="ODS code of the ICB whose trusts are used.")]
 DataDir = Annotated[Path, typer.Option("--data", help="The shared reference data folder.")]
+AsOf = Annotated[
+    datetime | None,
+    typer.Option(
+        "--as-of",
+        formats=["%Y-%m-%d"],
+        help="Census date the extracts are drawn to [2026-03-31, the census of the published "
+        "statistics]. Same seed and same date, same files.",
+    ),
+]
+
+
+def _census(as_of: datetime | None) -> date:
+    return as_of.date() if as_of is not None else AS_OF
 
 
 def _generated_table(s: GenerateSummary) -> Table:
@@ -55,12 +69,19 @@ def generate_cmd(
     seed: Seed = 1,
     icb: Icb = DEFAULT_ICB,
     data: DataDir = DATA_DIR,
+    as_of: AsOf = None,
 ) -> None:
     """Write trust CSV extracts for real trusts of one ICB, plus answers.csv for linkage."""
     try:
         with console.status(f"generating extracts for {patients:,} people"):
             summary = generate(
-                out, data_dir=data, trusts=trusts, patients=patients, seed=seed, icb=icb
+                out,
+                data_dir=data,
+                trusts=trusts,
+                patients=patients,
+                seed=seed,
+                icb=icb,
+                as_of=_census(as_of),
             )
     except (LoaderError, OSError) as exc:
         err_console.print(f"[red]error:[/red] {exc}")
@@ -80,6 +101,7 @@ def load_cmd(
     out: Annotated[
         Path | None, typer.Option("--out", help="Where to generate [state dir/demo].")
     ] = None,
+    as_of: AsOf = None,
 ) -> None:
     """Generate the extracts, apply the ontology, load every demo feed into the graph."""
     from graph_service.store.schema import apply_ontology  # noqa: PLC0415
@@ -90,7 +112,13 @@ def load_cmd(
     try:
         with console.status(f"generating extracts for {patients:,} people"):
             gen = generate(
-                target, data_dir=data, trusts=trusts, patients=patients, seed=seed, icb=icb
+                target,
+                data_dir=data,
+                trusts=trusts,
+                patients=patients,
+                seed=seed,
+                icb=icb,
+                as_of=_census(as_of),
             )
     except (LoaderError, OSError) as exc:
         err_console.print(f"[red]error:[/red] {exc}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -89,6 +90,7 @@ def run(
                 icb=icb,
                 data=demo.DATA_DIR,
                 out=s.state_dir / "demo",
+                as_of=datetime.combine(date.today(), datetime.min.time()),
             )
         )
         if code == 1:
