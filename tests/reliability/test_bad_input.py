@@ -395,7 +395,9 @@ BAD_BOOLS = st.one_of(st.sampled_from(["maybe", "2", "YN", "T"]), CELL_TEXT).fil
 
 @dataclass(frozen=True)
 class Fault:
-    kind: str  # date | trust_ods | site_ods | code | int | bool | missing | short | nhs | text
+    kind: (
+        str  # date | trust_ods | site_ods | code | int | bool | missing | short | long | nhs | text
+    )
     field: str | None
     value: str | int | None = None
 
@@ -410,6 +412,7 @@ def faults_for(ex: Extract) -> st.SearchStrategy[Fault]:
             Fault, st.just("missing"), st.sampled_from(ex.required), st.sampled_from(["", "  "])
         ),
         st.builds(Fault, st.just("short"), st.none(), st.integers(1, max(1, len(ex.header) - 1))),
+        st.builds(Fault, st.just("long"), st.none(), st.integers(1, 3)),  # extra cells
         st.builds(Fault, st.just("text"), st.sampled_from(ex.header), CELL_TEXT),
     ]
     if ex.dates:
@@ -476,6 +479,9 @@ def csv_files(draw: st.DrawFn, ex: Extract) -> tuple[list[list[str]], list[Fault
             if fault.kind == "short":
                 assert isinstance(fault.value, int)
                 cells = cells[: fault.value]
+            elif fault.kind == "long":
+                assert isinstance(fault.value, int)
+                cells = [*cells, *(["extra"] * fault.value)]
             else:
                 assert fault.field is not None and isinstance(fault.value, str)
                 cells[ex.header.index(fault.field)] = fault.value
@@ -523,7 +529,7 @@ def check_csv_file(ex: Extract, rows: list[list[str]], faults: list[Fault | None
                 assert isinstance(o, MappedRecord), getattr(o, "reason", o)
             elif fault.must_reject or lost:
                 assert isinstance(o, Rejection), f"{fault.kind} in {fault.field} was not rejected"
-                if fault.field is not None and fault.kind != "short":
+                if fault.field is not None and fault.kind not in {"short", "long"}:
                     assert o.field == fault.field
             elif fault.kind == "nhs" and ex.person:
                 assert isinstance(o, MappedRecord)
