@@ -9,7 +9,9 @@ never sent; every response the API gave is in the audit log, which still verifie
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import threading
 import time
 from collections import Counter
@@ -128,8 +130,20 @@ def _all_ok(calls: Calls) -> bool:
     return all(calls.data(ch).status_code == 200 for ch in ("graphql", "cypher"))
 
 
+def _kill(settings: Settings) -> None:
+    """A crash, not a shutdown: SIGKILL the server and wait until its process is gone."""
+    pid = local_server.running_pid(settings)
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while local_server.running_pid(settings) is not None:
+        assert time.monotonic() < deadline, "Neo4j survived SIGKILL"
+        time.sleep(0.1)  # polling interval, not an assertion
+
+
+@pytest.mark.parametrize("how", ["stopped", "killed"])
 def test_neo4j_outage_gives_503_and_the_api_recovers_by_itself(
-    neo4j_settings: Settings, tmp_path: Path
+    neo4j_settings: Settings, tmp_path: Path, how: str
 ) -> None:
     api_settings = neo4j_settings.model_copy(update={"state_dir": tmp_path / "api"})
     with served_api(api_settings) as base:
@@ -139,7 +153,10 @@ def test_neo4j_outage_gives_503_and_the_api_recovers_by_itself(
         during = Background(Calls(base, api_settings))
         during.start()
 
-        local_server.stop(neo4j_settings)
+        if how == "stopped":
+            local_server.stop(neo4j_settings)
+        else:
+            _kill(neo4j_settings)
         for _ in range(3):
             for channel in ("graphql", "cypher"):
                 r = calls.data(channel)
@@ -165,7 +182,7 @@ def test_neo4j_outage_gives_503_and_the_api_recovers_by_itself(
         assert {e["outcome"] for e in events if e["status"] == 503} == {"unavailable"}
         assert AuditLog(audit_dir(api_settings)).verify().ok
     print(
-        f"\nneo4j outage: {calls.audited.count(503)} requests answered 503 while it was down; "
+        f"\nneo4j {how}: {calls.audited.count(503)} requests answered 503 while it was down; "
         f"recovered {recovered_s:.1f} s after Neo4j was back; slowest request {calls.slowest:.2f} s"
         f"\n  requests during stop and start: {len(bg.audited)} ({bg.audited.count(200)} x 200, "
         f"{bg.audited.count(503)} x 503), slowest {bg.slowest:.2f} s"
