@@ -290,3 +290,35 @@ def test_dry_run_writes_nothing(
     assert s.read > 0 and s.reconciles
     assert graph_counts(graph) == before
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_reference_nodes_are_claimed_once_unless_new_properties_arrive(
+    graph: Driver, ontology: Ontology, tmp_path: Path
+) -> None:
+    site = {"ods_code": "RJ101"}
+    outcomes: list[Outcome] = [
+        MappedRecord(
+            "t",
+            f"t:{i}",
+            str(i),
+            "h",
+            [NodeRow("Site", site), NodeRow("Ward", {"ward_id": f"RJ101:W{i}"})],
+        )
+        for i in range(3)
+    ]
+    outcomes.append(MappedRecord("t", "t:9", "9", "h", [NodeRow("Site", site, {"name": "Main"})]))
+    s = run_load(
+        graph,
+        source="t",
+        outcomes=outcomes,
+        ontology=ontology,
+        input_fingerprint="r",
+        quarantine_dir=tmp_path,
+    )
+    assert s.loaded == 4
+    records, _, _ = graph.execute_query(
+        "MATCH (s:Site {ods_code: 'RJ101'})-[:DERIVED_FROM]->(r:SourceRecord) "
+        "RETURN s.name AS name, collect(r.record_key) AS keys"
+    )
+    assert records[0]["name"] == "Main"
+    assert sorted(records[0]["keys"]) == ["0", "9"]
