@@ -231,6 +231,7 @@ def generate(
 
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
     out.mkdir(parents=True, exist_ok=True)
+    _clear_previous(out)
     chosen = icb_trusts(data_dir, icb, trusts)
     shapes = wait_shapes(data_dir, [t.ods for t in chosen])
     cum: list[float] = []
@@ -274,6 +275,14 @@ def generate(
     finally:
         files.close()
     return GenerateSummary(out, [t.ods for t in chosen], icb, patients, dict(files.counts))
+
+
+def _clear_previous(out: Path) -> None:
+    """Remove extracts an earlier run wrote here (e.g. for another trust), nothing else."""
+    names = [*COLUMNS, "answers"]
+    for path in out.glob("*.csv"):
+        if any(path.stem == n or path.stem.startswith(f"{n}-") for n in names):
+            path.unlink()
 
 
 class _PathwayWriter:

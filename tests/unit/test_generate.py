@@ -105,3 +105,12 @@ def test_waits_follow_the_published_shape_per_trust(big: Path) -> None:
         median_weeks = statistics.median(days) / 7
         published_median = sum(s.size * s.median_weeks for s in mine) / size
         assert abs(median_weeks - published_median) < 3.5, trust
+
+
+def test_a_new_run_replaces_extracts_of_an_earlier_one_and_nothing_else(tmp_path: Path) -> None:
+    generate(tmp_path, data_dir=DATA, trusts=3, patients=50, seed=1)
+    (tmp_path / "notes.csv").write_text("mine\n")
+    generate(tmp_path, data_dir=DATA, trusts=1, patients=50, seed=1)
+    trusts = {p.stem.split("-")[1] for p in tmp_path.glob("waiting_list-*.csv")}
+    assert len(trusts) == 1
+    assert (tmp_path / "notes.csv").read_text() == "mine\n"
