@@ -1,0 +1,139 @@
+"""Run the questions of docs/tour.md against a running demo (`bash scripts/demo.sh`).
+
+Usage: .venv/bin/python scripts/tour.py [--api http://127.0.0.1:8000]
+Mints the demo tokens with the local secret (as `openfdp demo run` does), asks each question
+through the public API, and prints the answers that docs/tour.md quotes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+
+from graph_service.api.auth import mint_token
+from graph_service.settings import get_settings
+
+ICB = "QOP"
+
+
+def gql(api: str, token: str | None, query: str, variables: dict[str, Any] | None = None) -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    body = {"query": query, "variables": variables or {}}
+    reply = httpx.post(f"{api}/graphql", json=body, headers=headers, timeout=60).json()
+    if reply.get("errors"):
+        print(json.dumps(reply["errors"], indent=2))
+    return reply.get("data")
+
+
+def show(title: str, query: str, data: Any) -> None:
+    print(f"\n## {title}\n\n```graphql\n{query.strip()}\n```\n\n```json")
+    print(json.dumps(data, indent=2)[:3000])
+    print("```")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--api", default="http://127.0.0.1:8000")
+    args = ap.parse_args()
+    s = get_settings()
+    planner = mint_token(s, "demo-planner", ICB, ["ics_user"], "planning")
+    analyst = mint_token(s, "demo-analyst", ICB, ["analyst", "ics_user"], "research")
+
+    q1 = """
+query($icb: String!) {
+  waitingList(icb: $icb, groupBy: PROVIDER) {
+    asOf providers disclosurePolicy { name version }
+    total { incompletePathways pctWithin18Weeks over52Weeks over65Weeks over78Weeks }
+    rows { nodes { key label incompletePathways pctWithin18Weeks over52Weeks } }
+  }
+}"""
+    show("1. The ICS waiting list by provider", q1, gql(args.api, planner, q1, {"icb": ICB}))
+    q1b = q1.replace("groupBy: PROVIDER", "groupBy: TFC").replace(
+        "rows { nodes", "rows(first: 5) { nodes"
+    )
+    show("1b. ... and by specialty (first 5 rows)", q1b, gql(args.api, planner, q1b, {"icb": ICB}))
+
+    # a person with pathways at two trusts, found through the linkage cluster
+    q2a = """
+query { pathways(first: 100, orderBy: WEEKS_WAITING_DESC) {
+  nodes { id providerOds pathwaysAtOtherTrusts { id providerOds } } } }"""
+    found = gql(args.api, planner, q2a)
+    linked = next(
+        (p for p in found["pathways"]["nodes"] if p["pathwaysAtOtherTrusts"]), None
+    )
+    q2 = """
+query($id: ID!) {
+  pathway(id: $id) {
+    id providerOds treatmentFunctionCode weeksWaiting
+    person { pseudoId yearOfBirth sexCode areaCode }
+    clockPeriods { startDate endDate status stopStatusCode weeksWaited breachDate18w breachDate52w }
+    statusEvents { activityDate statusCode statusDisplay clockEffect }
+    pathwaysAtOtherTrusts { id providerOds treatmentFunctionCode pathwayStatus }
+  }
+}"""
+    if linked:
+        show(
+            "2. One person's linked pathway across two trusts",
+            q2,
+            gql(args.api, planner, q2, {"id": linked["id"]}),
+        )
+
+    start = date.today()
+    q3 = """
+query($icb: String!, $from: Date!, $to: Date!) {
+  unbookedCapacity(icb: $icb, from: $from, to: $to, first: 8) {
+    totalCount
+    nodes { siteOds treatmentFunctionCode sessions emptySessions plannedMinutes bookedMinutes unbookedMinutes }
+  }
+}"""
+    window = {"icb": ICB, "from": str(start), "to": str(start + timedelta(days=13))}
+    show("3. Unbooked theatre capacity in the next fortnight", q3, gql(args.api, planner, q3, window))
+
+    trust = (found["pathways"]["nodes"] or [{"providerOds": "RM3"}])[0]["providerOds"]
+    q4 = """
+query($ods: String!) {
+  whoProcesses(odsCode: $ods) {
+    organisation { odsCode name }
+    suppliers { supplierId name }
+    agreements { nodes { dpaId purposes processors { name } subProcessors { name } products { name } } }
+  }
+}"""
+    show("4. Who processes a trust's data (no token)", q4, gql(args.api, None, q4, {"ods": trust}))
+
+    cypher = (
+        "MATCH (p:RTTPathway)-[:HAS_PERIOD]->(r:RTTPeriod {status: 'open'}) "
+        "WHERE p.provider_ods IN $allowed_providers "
+        "RETURN p.treatment_function_code AS tfc, count(*) AS open_periods "
+        "ORDER BY open_periods DESC LIMIT 5"
+    )
+    reply = httpx.post(
+        f"{args.api}/cypher",
+        json={"query": cypher, "params": {}},
+        headers={"Authorization": f"Bearer {analyst}"},
+        timeout=60,
+    ).json()
+    print(f"\n## 5. An analyst Cypher query\n\n```cypher\n{cypher}\n```\n\n```json")
+    print(json.dumps(reply, indent=2)[:2500])
+    print("```")
+
+    if linked:
+        pid = gql(args.api, planner, q2, {"id": linked["id"]})["pathway"]["person"]["pseudoId"]
+        out = subprocess.run(
+            [sys.executable, "-m", "graph_service.cli", "audit", "who-accessed", pid],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        print(f"\n## 6. Who looked at this person\n\n```\nopenfdp audit who-accessed {pid}")
+        print(out.stdout.strip() or out.stderr.strip())
+        print("```")
+
+
+if __name__ == "__main__":
+    main()
