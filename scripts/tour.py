@@ -64,9 +64,7 @@ query($icb: String!) {
 query { pathways(first: 100, orderBy: WEEKS_WAITING_DESC) {
   nodes { id providerOds pathwaysAtOtherTrusts { id providerOds } } } }"""
     found = gql(args.api, planner, q2a)
-    linked = next(
-        (p for p in found["pathways"]["nodes"] if p["pathwaysAtOtherTrusts"]), None
-    )
+    linked = next((p for p in found["pathways"]["nodes"] if p["pathwaysAtOtherTrusts"]), None)
     q2 = """
 query($id: ID!) {
   pathway(id: $id) {
@@ -89,11 +87,13 @@ query($id: ID!) {
 query($icb: String!, $from: Date!, $to: Date!) {
   unbookedCapacity(icb: $icb, from: $from, to: $to, first: 8) {
     totalCount
-    nodes { siteOds treatmentFunctionCode sessions emptySessions plannedMinutes bookedMinutes unbookedMinutes }
+    nodes { siteOds treatmentFunctionCode sessions emptySessions
+            plannedMinutes bookedMinutes unbookedMinutes }
   }
 }"""
     window = {"icb": ICB, "from": str(start), "to": str(start + timedelta(days=13))}
-    show("3. Unbooked theatre capacity in the next fortnight", q3, gql(args.api, planner, q3, window))
+    title = "3. Unbooked theatre capacity in the next fortnight"
+    show(title, q3, gql(args.api, planner, q3, window))
 
     trust = (found["pathways"]["nodes"] or [{"providerOds": "RM3"}])[0]["providerOds"]
     q4 = """
@@ -101,7 +101,8 @@ query($ods: String!) {
   whoProcesses(odsCode: $ods) {
     organisation { odsCode name }
     suppliers { supplierId name }
-    agreements { nodes { dpaId purposes processors { name } subProcessors { name } products { name } } }
+    agreements { nodes { dpaId purposes processors { name } subProcessors { name }
+                         products { name } } }
   }
 }"""
     show("4. Who processes a trust's data (no token)", q4, gql(args.api, None, q4, {"ods": trust}))
