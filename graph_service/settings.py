@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_NEO4J_PASSWORD = "openfdp-dev-password"  # noqa: S105 - development default, refused in production
@@ -103,6 +103,12 @@ class Settings(BaseSettings):
         if neo:
             data = {**data, "neo4j": neo}
         return data
+
+    @field_validator("state_dir")
+    @classmethod
+    def _absolute_state_dir(cls, value: Path) -> Path:
+        """Relative folders are taken from the current directory, once, here."""
+        return value.expanduser().resolve()
 
     @model_validator(mode="after")
     def _no_default_secrets_in_production(self) -> Settings:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -47,3 +49,11 @@ def test_production_accepts_real_secrets(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("OPENFDP_PRIVACY__HMAC_KEY", "k" * 40)
     monkeypatch.setenv("OPENFDP_API__JWT_SECRET", "j" * 40)
     assert Settings().mode == "production"
+
+
+def test_a_relative_state_dir_is_made_absolute(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("OPENFDP_STATE_DIR", "relative/state")
+    assert Settings().state_dir == tmp_path / "relative" / "state"
