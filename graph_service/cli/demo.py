@@ -60,18 +60,17 @@ def _generated_table(s: GenerateSummary) -> Table:
     return table
 
 
-@app.command("generate")
-def generate_cmd(
+def _generate_or_exit(
+    out: Path,
     *,
-    out: Annotated[Path, typer.Option("--out", help="Folder to write the extracts into.")],
-    trusts: Trusts = 3,
-    patients: Patients = 1000,
-    seed: Seed = 1,
-    icb: Icb = DEFAULT_ICB,
-    data: DataDir = DATA_DIR,
-    as_of: AsOf = None,
-) -> None:
-    """Write trust CSV extracts for real trusts of one ICB, plus answers.csv for linkage."""
+    data: Path,
+    trusts: int,
+    patients: int,
+    seed: int,
+    icb: str,
+    as_of: datetime | None,
+) -> GenerateSummary:
+    """Generate the extracts and print what was written; a clear error and exit 2 on failure."""
     try:
         with console.status(f"generating extracts for {patients:,} people"):
             summary = generate(
@@ -87,6 +86,24 @@ def generate_cmd(
         err_console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
     console.print(_generated_table(summary))
+    return summary
+
+
+@app.command("generate")
+def generate_cmd(
+    *,
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the extracts into.")],
+    trusts: Trusts = 3,
+    patients: Patients = 1000,
+    seed: Seed = 1,
+    icb: Icb = DEFAULT_ICB,
+    data: DataDir = DATA_DIR,
+    as_of: AsOf = None,
+) -> None:
+    """Write trust CSV extracts for real trusts of one ICB, plus answers.csv for linkage."""
+    _generate_or_exit(
+        out, data=data, trusts=trusts, patients=patients, seed=seed, icb=icb, as_of=as_of
+    )
     console.print(f"extracts in {out}; the truth for scoring linkage is in {out / 'answers.csv'}")
 
 
@@ -109,21 +126,9 @@ def load_cmd(
 
     cfg = settings()
     target = out or cfg.state_dir / "demo"
-    try:
-        with console.status(f"generating extracts for {patients:,} people"):
-            gen = generate(
-                target,
-                data_dir=data,
-                trusts=trusts,
-                patients=patients,
-                seed=seed,
-                icb=icb,
-                as_of=_census(as_of),
-            )
-    except (LoaderError, OSError) as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
-    console.print(_generated_table(gen))
+    _generate_or_exit(
+        target, data=data, trusts=trusts, patients=patients, seed=seed, icb=icb, as_of=as_of
+    )
     ontology = load_ontology()
     done: list[tuple[str, LoadSummary]] = []
     with open_driver(cfg) as driver:
