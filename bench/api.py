@@ -153,7 +153,7 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> N
     raise SystemExit(f"{url} did not answer within {timeout} s")
 
 
-def start_openfdp(settings: Settings) -> subprocess.Popen[bytes]:
+def start_openfdp(settings: Settings, workers: int = 1) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "OPENFDP_STATE_DIR": str(settings.state_dir),
@@ -162,7 +162,7 @@ def start_openfdp(settings: Settings) -> subprocess.Popen[bytes]:
     }
     cmd = [sys.executable, "-m", "uvicorn", "graph_service.api.app:create_app", "--factory",
            "--host", "127.0.0.1", "--port", str(OPENFDP_PORT), "--log-level", "warning",
-           "--no-access-log"]  # fmt: skip
+           "--no-access-log", "--workers", str(workers)]  # fmt: skip
     proc = subprocess.Popen(cmd, env=env, cwd=REPO_ROOT)
     wait_http(f"http://127.0.0.1:{OPENFDP_PORT}/healthz", proc)
     return proc
@@ -247,7 +247,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> list[Result]:
     scope = {"providers": providers, "exclude_opted_out": True}
     db = settings.neo4j.database
     driver = open_async_driver(settings)
-    api = start_openfdp(settings)
+    api = start_openfdp(settings, args.workers)
     node = start_neo4j_graphql(settings)
     results: list[Result] = []
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
@@ -318,6 +318,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300, help="per target and concurrency")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 32])
     parser.add_argument("--reuse", action="store_true", help="keep a loaded graph")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="uvicorn worker processes for openfdp"
+    )
     args = parser.parse_args()
     settings = get_settings()
     local_server.start(settings) if not settings.neo4j.external else None

@@ -19,6 +19,13 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str | None, typer.Option(help="Interface to bind [settings].")] = None,
     port: Annotated[int | None, typer.Option(help="Port [settings].")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Worker processes (each with its own driver; they share the audit log).",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the API until interrupted."""
     if ctx.invoked_subcommand is not None:
@@ -28,7 +35,17 @@ def serve(
     console.print(f"openfdp API at http://{bind_host}:{bind_port}/graphql (GraphiQL in a browser)")
     console.print(f"  analyst Cypher: POST http://{bind_host}:{bind_port}/cypher")
     console.print("  health: /healthz  readiness: /readyz  metrics: /metrics")
-    uvicorn.run(create_app(s), host=bind_host, port=bind_port, log_level="info")
+    if workers == 1:
+        uvicorn.run(create_app(s), host=bind_host, port=bind_port, log_level="info")
+    else:  # each worker builds the app from the same environment
+        uvicorn.run(
+            "graph_service.api.app:create_app",
+            factory=True,
+            host=bind_host,
+            port=bind_port,
+            workers=workers,
+            log_level="info",
+        )
 
 
 @app.command()
