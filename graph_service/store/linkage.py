@@ -9,6 +9,7 @@ one relationship whichever side a run saw first; a cluster's id is its lowest ps
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, LiteralString
 
@@ -219,26 +220,29 @@ class LinkGraph:
         res = self.run(TASK_STATUSES, read=True, ids=ids)
         return {str(r["task_id"]): str(r["status"]) for r in res.records}
 
+    def _in_chunks(
+        self,
+        query: LiteralString,
+        domain: str,
+        rows: Sequence[Mapping[str, Any]],
+        size: int,
+        counter: str,
+    ) -> int:
+        """Run `query` over `rows` in chunks of `size`; the sum of one summary counter."""
+        total = 0
+        for i in range(0, len(rows), size):
+            res = self.run(query, domain=domain, rows=list(rows[i : i + size]))
+            total += int(getattr(res.summary.counters, counter))
+        return total
+
     def merge_links(self, domain: str, rows: list[dict[str, Any]]) -> int:
-        created = 0
-        for i in range(0, len(rows), 5_000):
-            res = self.run(MERGE_LINKS, domain=domain, rows=rows[i : i + 5_000])
-            created += res.summary.counters.relationships_created
-        return created
+        return self._in_chunks(MERGE_LINKS, domain, rows, 5_000, "relationships_created")
 
     def merge_review_tasks(self, domain: str, rows: list[dict[str, Any]]) -> int:
-        created = 0
-        for i in range(0, len(rows), 5_000):
-            res = self.run(MERGE_REVIEW_TASKS, domain=domain, rows=rows[i : i + 5_000])
-            created += res.summary.counters.nodes_created
-        return created
+        return self._in_chunks(MERGE_REVIEW_TASKS, domain, rows, 5_000, "nodes_created")
 
     def set_cluster_ids(self, domain: str, rows: list[dict[str, str]]) -> int:
-        changed = 0
-        for i in range(0, len(rows), 10_000):
-            res = self.run(SET_CLUSTER_IDS, domain=domain, rows=rows[i : i + 10_000])
-            changed += res.summary.counters.properties_set
-        return changed
+        return self._in_chunks(SET_CLUSTER_IDS, domain, rows, 10_000, "properties_set")
 
     def status(self, domain: str) -> dict[str, int]:
         out: dict[str, int] = {}
