@@ -220,49 +220,27 @@ def _run(
     raise typer.Exit(1 if summary.quarantined else 0)
 
 
-@app.command("csv")
-def load_csv(
-    paths: Paths,
-    source: SourceOpt = None,
-    dry_run: DryRun = False,
-    quarantine: QuarantineOpt = None,
-    batch_size: BatchOpt = 2000,
-) -> None:
-    """Trust CSV extracts (docs/formats.md): files, or folders of them."""
-    _run("csv", paths, source=source, dry_run=dry_run, quarantine=quarantine, batch=batch_size)
+FEED_HELP = {
+    "csv": "Trust CSV extracts (docs/formats.md): files, or folders of them.",
+    "fhir": "FHIR R4 bundles (JSON) and UK Core resources (XML).",
+    "ods": "ODS reference data (trusts, sub-ICB locations, ICBs, GP practices).",
+    "hl7": "HL7 v2 ADT messages.",
+}
 
 
-@app.command("fhir")
-def load_fhir(
-    paths: Paths,
-    source: SourceOpt = None,
-    dry_run: DryRun = False,
-    quarantine: QuarantineOpt = None,
-    batch_size: BatchOpt = 2000,
-) -> None:
-    """FHIR R4 bundles (JSON) and UK Core resources (XML)."""
-    _run("fhir", paths, source=source, dry_run=dry_run, quarantine=quarantine, batch=batch_size)
+def _feed_command(feed: str) -> Callable[..., None]:
+    def command(
+        paths: Paths,
+        source: SourceOpt = None,
+        dry_run: DryRun = False,
+        quarantine: QuarantineOpt = None,
+        batch_size: BatchOpt = 2000,
+    ) -> None:
+        _run(feed, paths, source=source, dry_run=dry_run, quarantine=quarantine, batch=batch_size)
+
+    command.__doc__ = FEED_HELP[feed]
+    return command
 
 
-@app.command("ods")
-def load_ods(
-    paths: Paths,
-    source: SourceOpt = None,
-    dry_run: DryRun = False,
-    quarantine: QuarantineOpt = None,
-    batch_size: BatchOpt = 2000,
-) -> None:
-    """ODS reference data (trusts, sub-ICB locations, ICBs, GP practices)."""
-    _run("ods", paths, source=source, dry_run=dry_run, quarantine=quarantine, batch=batch_size)
-
-
-@app.command("hl7")
-def load_hl7(
-    paths: Paths,
-    source: SourceOpt = None,
-    dry_run: DryRun = False,
-    quarantine: QuarantineOpt = None,
-    batch_size: BatchOpt = 2000,
-) -> None:
-    """HL7 v2 ADT messages."""
-    _run("hl7", paths, source=source, dry_run=dry_run, quarantine=quarantine, batch=batch_size)
+for _feed in FEED_HELP:
+    app.command(_feed)(_feed_command(_feed))
