@@ -48,6 +48,10 @@ from graph_service.store.queries import pathways as pathway_q
 from graph_service.store.queries import read_rows
 from graph_service.store.schema import apply_ontology
 from loaders.generate import generate
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from http1 import Connection
+
 from ontology import load_ontology
 
 DATA = REPO_ROOT.parent / "shared" / "data"
@@ -219,16 +223,52 @@ def summary(latencies: list[float], wall: float) -> dict[str, float]:
     return {"p50": 1000 * q[49], "p95": 1000 * q[94], "rps": len(latencies) / wall}
 
 
+Post = Callable[[str, dict[str, Any], dict[str, str]], Awaitable[tuple[int, Any]]]
+
+
+class LeanPool:
+    """Keep-alive connections of the lean client (bench/http1.py), one per concurrent caller."""
+
+    def __init__(self) -> None:
+        self.idle: dict[tuple[str, int], list[Connection]] = {}
+
+    async def post(
+        self, url: str, body: dict[str, Any], headers: dict[str, str]
+    ) -> tuple[int, Any]:
+        u = httpx.URL(url)
+        key = (u.host, u.port or 80)
+        idle = self.idle.setdefault(key, [])
+        conn = idle.pop() if idle else Connection(*key)
+        try:
+            result = await conn.post_json(u.raw_path.decode() or "/", body, headers)
+        except BaseException:
+            await conn.close()
+            raise
+        idle.append(conn)
+        return result
+
+    async def close(self) -> None:
+        for conns in self.idle.values():
+            for conn in conns:
+                await conn.close()
+
+
+def httpx_post(client: httpx.AsyncClient) -> Post:
+    async def post(url: str, body: dict[str, Any], headers: dict[str, str]) -> tuple[int, Any]:
+        r = await client.post(url, json=body, headers=headers)
+        return r.status_code, r.json()
+
+    return post
+
+
 def graphql_call(
-    client: httpx.AsyncClient, url: str, query: str, variables: Callable[[int], dict[str, Any]],
+    post: Post, url: str, query: str, variables: Callable[[int], dict[str, Any]],
     headers: dict[str, str] | None = None, check: Callable[[dict[str, Any]], bool] | None = None,
 ) -> Callable[[int], Awaitable[None]]:  # fmt: skip
     async def call(i: int) -> None:
-        r = await client.post(url, json={"query": query, "variables": variables(i)},
-                              headers=headers or {})  # fmt: skip
-        body = r.json()
-        if r.status_code != 200 or body.get("errors") or (check and not check(body["data"])):
-            raise SystemExit(f"{url}: bad answer {r.status_code} {str(body)[:300]}")
+        status, body = await post(url, {"query": query, "variables": variables(i)}, headers or {})
+        if status != 200 or body.get("errors") or (check and not check(body["data"])):
+            raise SystemExit(f"{url}: bad answer {status} {str(body)[:300]}")
 
     return call
 
@@ -251,8 +291,10 @@ async def run(args: argparse.Namespace, settings: Settings) -> list[Result]:
     node = start_neo4j_graphql(settings)
     results: list[Result] = []
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    lean = LeanPool()
     try:
         async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+            post = lean.post if args.client == "lean" else httpx_post(client)
             openfdp_url = f"http://127.0.0.1:{OPENFDP_PORT}/graphql"
             node_url = f"http://127.0.0.1:{NODE_PORT}/"
 
@@ -274,16 +316,16 @@ async def run(args: argparse.Namespace, settings: Settings) -> list[Result]:
 
             targets = [
                 ("pathway", "openfdp (HTTP)", graphql_call(
-                    client, openfdp_url, OPENFDP_PATHWAY, lambda i: {"id": ids[i % len(ids)]},
+                    post, openfdp_url, OPENFDP_PATHWAY, lambda i: {"id": ids[i % len(ids)]},
                     auth, lambda d: d["pathway"] is not None)),
                 ("pathway", "raw Cypher (driver)", raw_pathway),
                 ("pathway", "@neo4j/graphql (HTTP)", graphql_call(
-                    client, node_url, NEO4J_GRAPHQL_PATHWAY, split, None,
+                    post, node_url, NEO4J_GRAPHQL_PATHWAY, split, None,
                     lambda d: len(d["rttPathways"]) == 1)),
                 ("floor", "openfdp (HTTP) { __typename }", graphql_call(
-                    client, openfdp_url, "{ __typename }", lambda i: {}, auth)),
+                    post, openfdp_url, "{ __typename }", lambda i: {}, auth)),
                 ("waitingList", "openfdp (HTTP)", graphql_call(
-                    client, openfdp_url, OPENFDP_WAITING, lambda i: {"icb": args.icb}, auth)),
+                    post, openfdp_url, OPENFDP_WAITING, lambda i: {"icb": args.icb}, auth)),
                 ("waitingList", "raw Cypher (driver)", raw_waiting),
             ]  # fmt: skip
             for _, _, call in targets:  # warm-up: plans cached, connections open
@@ -306,6 +348,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> list[Result]:
     finally:
         stop(api)
         stop(node)
+        await lean.close()
         await driver.close()
     return results
 
@@ -321,6 +364,10 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=1, help="uvicorn worker processes for openfdp"
     )
+    parser.add_argument(
+        "--client", choices=["lean", "httpx"], default="lean",
+        help="HTTP client for the HTTP targets: lean (bench/http1.py) or httpx",
+    )  # fmt: skip
     args = parser.parse_args()
     settings = get_settings()
     local_server.start(settings) if not settings.neo4j.external else None

@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from graph_service.api.access import MembershipCache
 from graph_service.api.audit import AuditTrail, audit_dir
 from graph_service.api.errors import install_error_handlers
+from graph_service.api.graphql_post import GraphQLPost
 from graph_service.api.metrics import Metrics, MetricsMiddleware
 from graph_service.api.routes_cypher import router as cypher_router
 from graph_service.api.routes_graphql import graphql_router
@@ -46,16 +47,18 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         driver = open_async_driver(settings, **API_DRIVER_OPTIONS)
+        audit = AuditTrail(audit_dir(settings))
         app.state.openfdp = AppState(
             settings=settings,
             driver=driver,
-            audit=AuditTrail(audit_dir(settings)),
+            audit=audit,
             metrics=metrics,
             memberships=MembershipCache(),
         )
         try:
             yield
         finally:
+            audit.close()
             await driver.close()
 
     app = FastAPI(
@@ -66,8 +69,11 @@ def create_app(
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(cypher_router)
-    app.include_router(graphql_router(settings, schema), prefix="/graphql")
+    graphql = graphql_router(settings, schema)
+    app.include_router(graphql, prefix="/graphql")
     app.include_router(timeline_router)
+    # plain JSON POSTs to /graphql are answered directly (same steps, less per-request work)
+    app.add_middleware(GraphQLPost, schema=graphql.schema, path="/graphql")
     app.add_middleware(TimeoutMiddleware, timeout_s=settings.api.request_timeout_s)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app

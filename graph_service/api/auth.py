@@ -40,8 +40,56 @@ def _signing_key(settings: Settings, token: str) -> tuple[Any, list[str]]:
     return settings.api.jwt_secret.get_secret_value(), ["HS256"]
 
 
+class VerifiedTokens:
+    """Tokens whose signature and claims were checked, with their principal, until they
+    expire (``exp`` plus the same leeway the check allows). A client sends the same token
+    with every request; checking its signature once saves that work on the rest. The key
+    includes the verification settings, so a token is never trusted under other ones."""
+
+    def __init__(self, maxsize: int = 4096) -> None:
+        self.maxsize = maxsize
+        self._entries: dict[tuple[str, ...], tuple[Principal, float]] = {}
+
+    @staticmethod
+    def key(settings: Settings, token: str) -> tuple[str, ...]:
+        api = settings.api
+        return (token, api.jwks_url or "", api.jwt_audience, api.jwt_secret.get_secret_value())
+
+    def get(self, key: tuple[str, ...]) -> Principal | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if time.time() > entry[1]:
+            self._entries.pop(key, None)
+            return None
+        return entry[0]
+
+    def put(self, key: tuple[str, ...], principal: Principal, exp: float) -> None:
+        if len(self._entries) >= self.maxsize:
+            now = time.time()
+            self._entries = {k: v for k, v in self._entries.items() if v[1] >= now}
+            if len(self._entries) >= self.maxsize:
+                self._entries.clear()
+        self._entries[key] = (principal, exp + _LEEWAY_S)
+
+
+_VERIFIED = VerifiedTokens()
+
+
 def verify_token(settings: Settings, token: str) -> Principal:
-    """Check signature, expiry and audience, then the openfdp claims."""
+    """Check signature, expiry and audience, then the openfdp claims (once per token while
+    it is valid: see :class:`VerifiedTokens`)."""
+    key = VerifiedTokens.key(settings, token)
+    cached = _VERIFIED.get(key)
+    if cached is not None:
+        return cached
+    claims = _verified_claims(settings, token)
+    principal = principal_from_claims(claims)
+    _VERIFIED.put(key, principal, float(claims["exp"]))
+    return principal
+
+
+def _verified_claims(settings: Settings, token: str) -> dict[str, Any]:
     try:
         key, algorithms = _signing_key(settings, token)
         claims: dict[str, Any] = jwt.decode(
@@ -65,7 +113,7 @@ def verify_token(settings: Settings, token: str) -> Principal:
         raise Unauthenticated(f"token lacks the required claim {exc.claim!r}") from exc
     except jwt.InvalidTokenError as exc:
         raise Unauthenticated(f"token is not valid: {exc}") from exc
-    return principal_from_claims(claims)
+    return claims
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:

@@ -15,7 +15,12 @@ from typing import Any
 
 import strawberry
 from fastapi import Request
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
@@ -32,7 +37,7 @@ from graph_service.api.errors import (
     MaskInternalErrors,
     ServiceUnavailableError,
 )
-from graph_service.api.state import app_state
+from graph_service.api.state import AppState, app_state
 from graph_service.settings import Settings
 
 log = logging.getLogger("openfdp.api")
@@ -41,11 +46,18 @@ MAX_TOKENS = 2000
 
 
 def guard_extensions(settings: Settings) -> list[Callable[[], Any]]:
-    """Limits, masking and audit capture added to whatever schema is served."""
+    """Limits, masking and audit capture added to whatever schema is served.
+
+    The depth and alias limits are validation rules built once here (strawberry's limiter
+    extensions build new rule classes on every request) and added to every operation.
+    """
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=settings.api.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+    ]
     return [
         CaptureOperation,
-        lambda: QueryDepthLimiter(max_depth=settings.api.max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: AddValidationRules(limit_rules),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         MaskInternalErrors,
     ]
@@ -88,22 +100,46 @@ def _is_ide_request(request: Request) -> bool:
     return request.method == "GET" and "query" not in request.query_params
 
 
-async def get_context(request: Request) -> GraphQLContext:
-    state = app_state(request)
+async def open_context(
+    state: AppState, authorization: str | None, *, audit_refusal: bool = True
+) -> GraphQLContext:
+    """Authenticate and scope one request; refusals are audited (unless it only asks for
+    the GraphiQL page) and raised as `ApiError`."""
     info = OperationInfo(channel="graphql")
     principal: Principal | None = None
     try:
-        principal = principal_of(request.headers.get("authorization"), state.settings)
+        principal = principal_of(authorization, state.settings)
         scope = await resolve_scope(principal, state.driver, state.settings, state.memberships)
     except ApiError as exc:
-        if not _is_ide_request(request):
+        if audit_refusal:
             await state.audit.write(principal, info, outcome="denied", status=exc.status_code)
         raise
     except DB_UNAVAILABLE as exc:
         await state.audit.write(principal, info, outcome="unavailable", status=503)
         raise ServiceUnavailableError(UNAVAILABLE_MESSAGE) from exc
-    ctx = GraphQLContext(
+    return GraphQLContext(
         driver=state.driver, settings=state.settings, scope=scope, operation_info=info
+    )
+
+
+async def audit_result(state: AppState, ctx: GraphQLContext, result: ExecutionResult) -> None:
+    """Write the request's audit event before its answer leaves; 503 when the database was
+    unreachable (nothing is sent) or when the event cannot be written."""
+    info = ctx.operation_info
+    info.result_size = ctx.audit.result_size
+    info.pseudo_ids = set(ctx.audit.pseudo_ids_returned)
+    if ctx.db_unavailable:
+        info.pseudo_ids.clear()
+        await state.audit.write(ctx.principal, info, outcome="unavailable", status=503)
+        raise ServiceUnavailableError(UNAVAILABLE_MESSAGE)
+    outcome = "ok" if not result.errors else "error" if result.data is None else "partial"
+    await state.audit.write(ctx.principal, info, outcome=outcome, status=200)
+
+
+async def get_context(request: Request) -> GraphQLContext:
+    state = app_state(request)
+    ctx = await open_context(
+        state, request.headers.get("authorization"), audit_refusal=not _is_ide_request(request)
     )
     request.state.openfdp_context = ctx
     return ctx
@@ -114,17 +150,7 @@ class AuditedGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         response = await super().process_result(request, result)
-        ctx: GraphQLContext = request.state.openfdp_context
-        state = app_state(request)
-        info = ctx.operation_info
-        info.result_size = ctx.audit.result_size
-        info.pseudo_ids = set(ctx.audit.pseudo_ids_returned)
-        if ctx.db_unavailable:
-            info.pseudo_ids.clear()
-            await state.audit.write(ctx.principal, info, outcome="unavailable", status=503)
-            raise ServiceUnavailableError(UNAVAILABLE_MESSAGE)
-        outcome = "ok" if not result.errors else "error" if result.data is None else "partial"
-        await state.audit.write(ctx.principal, info, outcome=outcome, status=200)
+        await audit_result(app_state(request), request.state.openfdp_context, result)
         return response
 
 

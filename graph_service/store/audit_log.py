@@ -4,25 +4,34 @@ Each stored line is an event with three fields added: ``seq`` (0, 1, 2, …), ``
 (the previous event's hash; 64 zeros for the first) and ``hash`` =
 ``sha256(prev_hash + canonical JSON of the event without its hash)``. A head file next to
 the log holds the last ``seq`` and ``hash`` so deleting the newest events is detected too.
-Appends take an exclusive ``flock`` so the API and CLI processes can share one log.
+Appends take an exclusive ``flock`` so the API and CLI processes can share one log, and
+several events can be appended with one fsync (``append_many``: the API's group commit).
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from graph_service.store.errors import StoreError
 
 GENESIS = "0" * 64
 LOG_NAME = "audit.jsonl"
 HEAD_NAME = "audit.head"
+HEAD_SIZE = 256  # bytes: the head record, padded, always written whole at offset 0
+
+
+def _identity(fh: BinaryIO) -> tuple[int, int, int]:
+    st = os.fstat(fh.fileno())
+    return st.st_ino, st.st_size, st.st_mtime_ns
 
 
 class AuditWriteFailed(StoreError):
@@ -47,31 +56,94 @@ class VerifyResult:
 
 
 class AuditLog:
+    """One log folder. Appends are safe across threads (a lock) and processes (``flock``).
+
+    The log file stays open between appends, and the last ``seq`` and ``hash`` this object
+    wrote are remembered with the file's identity (inode, size, modification time): while
+    nobody else has written, the next append need not re-read the tail. Any other writer
+    (another API process, the CLI, an editor) changes the identity and the tail is re-read.
+    """
+
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.path = directory / LOG_NAME
         self.head_path = directory / HEAD_NAME
+        self._lock = threading.Lock()
+        self._fh: BinaryIO | None = None
+        self._tail: tuple[tuple[int, int, int], int, str] | None = None
+        self._head_file: int | None = None
 
     def append(self, event: Mapping[str, Any]) -> dict[str, Any]:
         """Chain, write and fsync one event; raise `AuditWriteFailed` on any failure."""
+        return self.append_many([event])[0]
+
+    def append_many(self, events: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Chain, write and fsync events in order, with one fsync for all of them (group
+        commit); raise `AuditWriteFailed` on any failure, in which case none is durable."""
+        if not events:
+            return []
+        with self._lock:
+            try:
+                return self._append_locked(events)
+            except (OSError, ValueError) as exc:
+                self._close()
+                raise AuditWriteFailed(f"audit log {self.path} is not writable: {exc}") from exc
+
+    def _append_locked(self, events: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        fh = self._open()
+        fcntl.flock(fh, fcntl.LOCK_EX)
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a+b") as fh:
-                fcntl.flock(fh, fcntl.LOCK_EX)
-                try:
-                    seq, prev = self._last(fh)
-                    stored = {**event, "seq": seq + 1, "prev_hash": prev}
-                    stored["hash"] = event_hash(prev, stored)
-                    fh.seek(0, os.SEEK_END)
-                    fh.write((canonical(stored) + "\n").encode())
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                    self._write_head(stored["seq"], stored["hash"])
-                finally:
-                    fcntl.flock(fh, fcntl.LOCK_UN)
-        except (OSError, ValueError) as exc:
-            raise AuditWriteFailed(f"audit log {self.path} is not writable: {exc}") from exc
-        return stored
+            seq, prev = self._cached_tail(fh) or self._last(fh)
+            stored_events, lines = [], []
+            for event in events:
+                seq += 1
+                stored = {**event, "seq": seq, "prev_hash": prev}
+                stored["hash"] = prev = event_hash(prev, stored)
+                stored_events.append(stored)
+                lines.append(canonical(stored) + "\n")
+            fh.seek(0, os.SEEK_END)
+            fh.write("".join(lines).encode())
+            fh.flush()
+            os.fsync(fh.fileno())
+            self._write_head(seq, prev)
+            self._tail = (_identity(fh), seq, prev)
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+        return stored_events
+
+    def _open(self) -> BinaryIO:
+        """The open log file; reopened when the path now names another file (replaced)."""
+        if self._fh is not None:
+            try:
+                same = os.stat(self.path).st_ino == os.fstat(self._fh.fileno()).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                return self._fh
+            self._close()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._fh = self.path.open("a+b")
+        return self._fh
+
+    def _close(self) -> None:
+        self._tail = None
+        if self._head_file is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._head_file)
+            self._head_file = None
+        if self._fh is not None:
+            with contextlib.suppress(OSError):
+                self._fh.close()
+            self._fh = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._close()
+
+    def _cached_tail(self, fh: BinaryIO) -> tuple[int, str] | None:
+        if self._tail is None or self._tail[0] != _identity(fh):
+            return None
+        return self._tail[1], self._tail[2]
 
     def _last(self, fh: Any) -> tuple[int, str]:
         fh.seek(0, os.SEEK_END)
@@ -88,12 +160,25 @@ class AuditLog:
             chunk = min(size, chunk * 4)
 
     def _write_head(self, seq: int, digest: str) -> None:
-        tmp = self.head_path.with_suffix(".tmp")
-        with tmp.open("w") as fh:
-            fh.write(json.dumps({"seq": seq, "hash": digest}))
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.replace(self.head_path)
+        """Overwrite the head in place: one fixed-size record at offset 0 (a single sector,
+        so it is never half-written), made durable after the log's own fsync."""
+        record = json.dumps({"seq": seq, "hash": digest}).encode().ljust(HEAD_SIZE - 1) + b"\n"
+        fd = self._head_fd()
+        os.pwrite(fd, record, 0)
+        os.fdatasync(fd)
+
+    def _head_fd(self) -> int:
+        if self._head_file is not None:
+            try:
+                if os.stat(self.head_path).st_ino == os.fstat(self._head_file).st_ino:
+                    return self._head_file
+            except FileNotFoundError:
+                pass
+            os.close(self._head_file)
+            self._head_file = None
+        self._head_file = os.open(self.head_path, os.O_WRONLY | os.O_CREAT, 0o644)
+        os.ftruncate(self._head_file, HEAD_SIZE)
+        return self._head_file
 
     def events(self) -> Iterator[dict[str, Any]]:
         if not self.path.exists():

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from graph_service.store.audit_log import GENESIS, AuditLog, AuditWriteFailed, event_hash
+from graph_service.store.audit_log import (
+    GENESIS,
+    HEAD_SIZE,
+    AuditLog,
+    AuditWriteFailed,
+    event_hash,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -112,3 +118,45 @@ def test_unwritable_location_raises(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(AuditWriteFailed, match="not writable"):
         AuditLog(blocker / "audit").append({"subject": "u"})
+
+
+def test_append_many_chains_in_order_with_one_write(tmp_path: Path) -> None:
+    log = _filled(tmp_path, 2)
+    stored = log.append_many([{"subject": f"batch-{i}"} for i in range(5)])
+    assert [e["seq"] for e in stored] == [2, 3, 4, 5, 6]
+    assert [e["subject"] for e in log.events()][2:] == [f"batch-{i}" for i in range(5)]
+    assert log.verify().ok
+    assert log.append_many([]) == []
+
+
+def test_other_writers_between_appends_are_chained_onto(tmp_path: Path) -> None:
+    """Two handles on one log (two API processes, or the API and the CLI) interleave
+    appends; each notices the other's events instead of chaining onto a stale tail."""
+    a, b = AuditLog(tmp_path / "audit"), AuditLog(tmp_path / "audit")
+    for i in range(4):
+        (a if i % 2 == 0 else b).append({"subject": f"writer-{i}"})
+    a.append_many([{"subject": "a-again"}, {"subject": "a-once-more"}])
+    b.append({"subject": "b-last"})
+    assert [e["seq"] for e in a.events()] == list(range(7))
+    assert a.verify().ok
+
+
+def test_replaced_log_file_is_reopened(tmp_path: Path) -> None:
+    log = _filled(tmp_path, 3)
+    lines = _lines(log)
+    log.path.unlink()
+    log.path.write_text("".join(line + "\n" for line in lines))  # same content, new file
+    log.append({"subject": "after-replace"})
+    assert [e["seq"] for e in log.events()] == [0, 1, 2, 3]
+    assert log.verify().ok
+
+
+def test_head_is_one_fixed_size_record(tmp_path: Path) -> None:
+    log = _filled(tmp_path, 3)
+    raw = log.head_path.read_bytes()
+    assert len(raw) == HEAD_SIZE
+    assert json.loads(raw)["seq"] == 2
+    log.head_path.unlink()
+    log.append({"subject": "head-recreated"})
+    assert json.loads(log.head_path.read_bytes())["seq"] == 3
+    assert log.verify().ok
