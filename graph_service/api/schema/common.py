@@ -7,9 +7,10 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import functools
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Annotated, Any, Generic, LiteralString, TypeVar
+from typing import Annotated, Any, Generic, LiteralString, TypeVar, cast
 
 import strawberry
 from neo4j.time import Date, DateTime, Time
@@ -138,9 +139,14 @@ def native(value: Any) -> Any:
     return value
 
 
+@functools.cache
+def _init_fields(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in dataclasses.fields(cls) if f.init)
+
+
 def build(cls: type[T], row: dict[str, Any], **extra: Any) -> T:
     """An instance of a strawberry type from a row (keys not on the type are ignored)."""
-    names = {f.name for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
+    names = _init_fields(cast(type, cls))
     values = {k: native(v) for k, v in row.items() if k in names}
     values.update(extra)
     for name in names - values.keys():

@@ -9,25 +9,52 @@ follow-up queries. The access scope arrives as parameters (``$providers``,
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any, LiteralString
 
-from neo4j import READ_ACCESS, AsyncDriver, AsyncManagedTransaction, NotificationMinimumSeverity
+from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
+
+from neo4j import READ_ACCESS, AsyncDriver, NotificationMinimumSeverity
+
+# a transient error (leader switch, lost connection) is retried: up to ATTEMPTS tries,
+# none started after RETRY_BUDGET_S (an API request fails fast when Neo4j is away)
+ATTEMPTS = 3
+RETRY_BUDGET_S = 1.0
+RETRY_PAUSE_S = 0.05
+
+
+def _retryable(exc: Exception) -> bool:
+    if isinstance(exc, (ServiceUnavailable, SessionExpired)):
+        return True
+    return isinstance(exc, Neo4jError) and exc.is_retryable()
 
 
 async def read_rows(
     driver: AsyncDriver, database: str, query: LiteralString, params: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    """Run one read query in a read transaction (routed to a reader in a cluster, retried
-    on transient errors); rows as plain dicts. Server notifications (e.g. a property no
-    node carries yet) are not requested: they are expected on a sparse graph."""
+    """Run one read query as an auto-commit query in a read session (routed to a reader in
+    a cluster); rows as plain dicts.
 
-    async def work(tx: AsyncManagedTransaction) -> list[dict[str, Any]]:
-        result = await tx.run(query, params)
-        return await result.data()
-
-    async with driver.session(
-        database=database,
-        default_access_mode=READ_ACCESS,
-        notifications_min_severity=NotificationMinimumSeverity.OFF,
-    ) as session:
-        return await session.execute_read(work)
+    One statement needs no explicit transaction: auto-commit sends RUN and PULL in one
+    round trip where a managed read transaction adds BEGIN and COMMIT (about a third of
+    the time of a small indexed read, docs/benchmarks.md). Transient errors are retried
+    as the driver's managed transactions would (``ATTEMPTS`` tries within
+    ``RETRY_BUDGET_S``): a read has no effect to repeat. Server notifications (e.g. a
+    property no node carries yet) are not requested: they are expected on a sparse
+    graph."""
+    deadline = time.monotonic() + RETRY_BUDGET_S
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            async with driver.session(
+                database=database,
+                default_access_mode=READ_ACCESS,
+                notifications_min_severity=NotificationMinimumSeverity.OFF,
+            ) as session:
+                result = await session.run(query, params)
+                return await result.data()
+        except (Neo4jError, ServiceUnavailable, SessionExpired) as exc:
+            if attempt == ATTEMPTS or not _retryable(exc) or time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(RETRY_PAUSE_S * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
