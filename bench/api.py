@@ -15,6 +15,8 @@ clients (loopback only), in rounds that interleave the targets:
 - raw Cypher: the same Cypher statements openfdp runs, through the async driver, no HTTP;
 - @neo4j/graphql (pathway query only): the Node server in bench/neo4j-graphql (installed
   with ``npm ci``), equivalent type definitions, same fields.
+- raw Cypher behind bare HTTP (pathway only): the same statement in the thinnest ASGI
+  handler on the same uvicorn (bench/raw_http.py): no auth, GraphQL or audit;
 - the floor: ``{ __typename }`` through openfdp with the same token, i.e. what every request
   costs before any resolver runs (token check, access scope, fsync'd audit event).
 Prints p50/p95 latency and requests/s. Results go in docs/benchmarks.md ("API").
@@ -57,7 +59,7 @@ from ontology import load_ontology
 DATA = REPO_ROOT.parent / "shared" / "data"
 NODE_DIR = Path(__file__).resolve().parent / "neo4j-graphql"
 WIPE = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
-OPENFDP_PORT, NODE_PORT = 8765, 4765
+OPENFDP_PORT, NODE_PORT, RAW_HTTP_PORT = 8765, 4765, 8766
 ROUNDS = 5
 
 # The pathway query: every field of a pathway that both APIs can serve.
@@ -169,6 +171,23 @@ def start_openfdp(settings: Settings, workers: int = 1) -> subprocess.Popen[byte
            "--no-access-log", "--workers", str(workers)]  # fmt: skip
     proc = subprocess.Popen(cmd, env=env, cwd=REPO_ROOT)
     wait_http(f"http://127.0.0.1:{OPENFDP_PORT}/healthz", proc)
+    return proc
+
+
+def start_raw_http(settings: Settings, providers: list[str]) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "OPENFDP_STATE_DIR": str(settings.state_dir),
+        "OPENFDP_NEO4J__BOLT_PORT": str(settings.neo4j.bolt_port),
+        "OPENFDP_NEO4J__PASSWORD": settings.neo4j.password.get_secret_value(),
+        "BENCH_PROVIDERS": ",".join(providers),
+        "PYTHONPATH": str(REPO_ROOT),
+    }
+    cmd = [sys.executable, "-m", "uvicorn", "bench.raw_http:create_app", "--factory",
+           "--host", "127.0.0.1", "--port", str(RAW_HTTP_PORT), "--log-level", "warning",
+           "--no-access-log"]  # fmt: skip
+    proc = subprocess.Popen(cmd, env=env, cwd=REPO_ROOT)
+    wait_http(f"http://127.0.0.1:{RAW_HTTP_PORT}/", proc)
     return proc
 
 
@@ -289,6 +308,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> list[Result]:
     driver = open_async_driver(settings)
     api = start_openfdp(settings, args.workers)
     node = start_neo4j_graphql(settings)
+    raw_http = start_raw_http(settings, providers)
     results: list[Result] = []
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     lean = LeanPool()
@@ -319,6 +339,9 @@ async def run(args: argparse.Namespace, settings: Settings) -> list[Result]:
                     post, openfdp_url, OPENFDP_PATHWAY, lambda i: {"id": ids[i % len(ids)]},
                     auth, lambda d: d["pathway"] is not None)),
                 ("pathway", "raw Cypher (driver)", raw_pathway),
+                ("pathway", "raw Cypher behind bare HTTP", graphql_call(
+                    post, f"http://127.0.0.1:{RAW_HTTP_PORT}/pathway", "", split, None,
+                    lambda d: d is not None)),
                 ("pathway", "@neo4j/graphql (HTTP)", graphql_call(
                     post, node_url, NEO4J_GRAPHQL_PATHWAY, split, None,
                     lambda d: len(d["rttPathways"]) == 1)),
@@ -348,6 +371,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> list[Result]:
     finally:
         stop(api)
         stop(node)
+        stop(raw_http)
         await lean.close()
         await driver.close()
     return results
@@ -388,6 +412,9 @@ def main() -> None:
         ratio = by[("pathway", "openfdp (HTTP)")]["p50"] / by[
             ("pathway", "@neo4j/graphql (HTTP)")]["p50"]  # fmt: skip
         print(f"c={concurrency} pathway: openfdp p50 / @neo4j/graphql p50 = {ratio:.2f}")
+        ratio = by[("pathway", "openfdp (HTTP)")]["p50"] / by[
+            ("pathway", "raw Cypher behind bare HTTP")]["p50"]  # fmt: skip
+        print(f"c={concurrency} pathway: openfdp p50 / raw Cypher behind bare HTTP = {ratio:.2f}")
 
 
 if __name__ == "__main__":
