@@ -64,6 +64,9 @@ class ApiSettings(BaseModel):
     jwt_audience: str = "openfdp"
     max_page_size: int = 100
     max_depth: int = 10
+    max_complexity: int = Field(
+        default=10_000, ge=1, description="Largest static cost of one GraphQL operation"
+    )
     request_timeout_s: float = 30.0
     cypher_row_cap: int = 1000
     cypher_timeout_s: float = 10.0

@@ -28,6 +28,7 @@ from strawberry.types import ExecutionResult
 from graph_service.api.access import resolve_scope
 from graph_service.api.audit import CaptureOperation, OperationInfo
 from graph_service.api.auth import principal_of
+from graph_service.api.complexity import complexity_rule
 from graph_service.api.context import Principal
 from graph_service.api.deps import GraphQLContext
 from graph_service.api.errors import (
@@ -48,12 +49,14 @@ MAX_TOKENS = 2000
 def guard_extensions(settings: Settings) -> list[Callable[[], Any]]:
     """Limits, masking and audit capture added to whatever schema is served.
 
-    The depth and alias limits are validation rules built once here (strawberry's limiter
-    extensions build new rule classes on every request) and added to every operation.
+    The depth, alias and complexity limits are validation rules built once here
+    (strawberry's limiter extensions build new rule classes on every request) and added to
+    every operation.
     """
     limit_rules = [
         *QueryDepthLimiter(max_depth=settings.api.max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+        complexity_rule(settings.api.max_complexity, settings.api.max_page_size),
     ]
     return [
         CaptureOperation,

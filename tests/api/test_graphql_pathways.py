@@ -214,3 +214,18 @@ def test_invalid_documents_are_refused_every_time(seeded, client, auth):
         body = gql(client, 'query { pathway(id: "RR8:PW1") { noSuchField } }', headers=auth())
         assert body["data"] is None
         assert "noSuchField" in body["errors"][0]["message"]
+
+
+def test_costly_operations_are_refused_before_any_query(seeded, client, auth, api_settings):
+    """A shallow document can still ask for too much: several full pages of pathways with
+    every field cost more than the complexity limit, and nothing runs; one page is fine."""
+    fields = DEEP.split("{", 2)[2].rsplit("}", 2)[0]  # the selection of the deep query
+    one_page = "pathways(first: $first) { nodes { " + fields + " } }"
+    ok = gql(client, "query($first: Int) { " + one_page + " }", {"first": 100}, headers=auth())
+    assert "errors" not in ok, ok.get("errors")
+    pages = " ".join(f"p{i}: {one_page}" for i in range(5))
+    body = gql(client, "query Costly($first: Int) { " + pages + " }", {"first": 1}, auth())
+    assert body["data"] is None
+    message = body["errors"][0]["message"]
+    assert "operation 'Costly' costs" in message
+    assert f"maximum of {api_settings.api.max_complexity}" in message
