@@ -1,15 +1,17 @@
 """Analyst Cypher: ``POST /cypher`` (role ``analyst``, purpose planning or research).
 
 Mechanics (read-only check, READ transaction, timeout, row cap) are the store's
-:mod:`graph_service.store.cypher_guard`. The policy added here: results must come from an
-aggregating plan, may not contain pseudo ids, and every integer is disclosure-controlled.
-The parameters ``$allowed_providers`` (the analyst's organisations) and
-``$exclude_opted_out`` are supplied to every query. Every run is audited, refusals included.
+:mod:`graph_service.store.cypher_guard`. The policy added here: every node pattern of a
+record-level label is restricted to the analyst's organisations and, for secondary uses, to
+persons who did not opt out (``SCOPE_PREDICATES``, written into the query by
+:mod:`graph_service.store.cypher_scope`); results must come from an aggregating plan, may
+not contain pseudo ids, and every integer is disclosure-controlled. The parameters
+``$allowed_providers`` and ``$exclude_opted_out`` are supplied to every query. Every run is
+audited, refusals included.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -32,41 +34,88 @@ from graph_service.api.state import AppState, app_state
 from graph_service.settings import Settings
 from graph_service.store.cypher_guard import (
     CypherRefused,
-    code_text,
     looks_like_pseudo_id,
     run_read_only,
+    static_check,
 )
+from graph_service.store.cypher_scope import ScopeRefused, scope_query
 from neo4j import AsyncDriver
 
 router = APIRouter(tags=["analyst"])
 RESERVED_PARAMS = frozenset({"allowed_providers", "exclude_opted_out"})
-# labels of record-level nodes (they carry provider_ods; docs/graph-model.md)
-RECORD_LEVEL_LABELS = (
-    "PseudonymisedPerson|Referral|RTTPathway|RTTStatusEvent|RTTPeriod|WaitingListEntry|"
-    "Appointment|Encounter|Procedure|Diagnosis|Theatre|TheatreSession|TheatreBooking|"
-    "StaffMember|Shift|Ward|Bed"
-)
-_RECORD_LEVEL = re.compile(rf":\s*`?({RECORD_LEVEL_LABELS})`?\b")
-_PERSON = re.compile(r":\s*`?PseudonymisedPerson`?\b|:\s*SUBJECT_OF\b")
+# Row-level scope of analyst queries: the predicate every node pattern of these labels gets
+# (graph_service/store/cypher_scope.py). "{v}" is the node's variable. Records belong to
+# the analyst's organisations ($allowed_providers); with $exclude_opted_out (always true for
+# planning and research) nothing of a person who opted out of secondary uses (NDOO) counts.
+_PROVIDER = "{v}.provider_ods IN $allowed_providers"
 
 
-def check_scoping(query: str) -> None:
-    """Queries naming record-level labels must use the supplied scope parameters.
+def _no_opted_out_subject(path: str) -> str:
+    """The node is not a record of an opted-out person reached through ``path``, a pattern
+    from ``(openfdp_o:PseudonymisedPerson)`` to ``({v})``."""
+    return (
+        "NOT ($exclude_opted_out AND EXISTS { MATCH " + path + " WHERE "
+        "coalesce(openfdp_o.ndoo_opt_out, false) })"
+    )
 
-    A convention check (docs/security.md §5): it catches a forgotten restriction, it cannot
-    prove the parameters are used to restrict.
-    """
-    text = code_text(query)
-    if _RECORD_LEVEL.search(text) and "$allowed_providers" not in text:
-        raise AccessDenied(
-            "queries over record-level data must restrict to your organisations: add "
-            "WHERE <node>.provider_ods IN $allowed_providers"
-        )
-    if _PERSON.search(text) and "$exclude_opted_out" not in text:
-        raise AccessDenied(
-            "queries over persons must honour the National Data Opt-out: add "
-            "AND (NOT $exclude_opted_out OR NOT coalesce(p.ndoo_opt_out, false))"
-        )
+
+_SUBJECT = "(openfdp_o:PseudonymisedPerson)-[:SUBJECT_OF]->({v})"
+_OF_PATHWAY = "(openfdp_o:PseudonymisedPerson)-[:SUBJECT_OF]->(:RTTPathway)"
+_SUBJECT_RECORD = f"{_PROVIDER} AND {_no_opted_out_subject(_SUBJECT)}"
+SCOPE_PREDICATES: dict[str, str] = {
+    **dict.fromkeys(
+        ("Referral", "RTTPathway", "Encounter", "Appointment", "WaitingListEntry"),
+        _SUBJECT_RECORD,
+    ),
+    **dict.fromkeys(
+        ("RTTStatusEvent", "RTTPeriod"),
+        f"{_PROVIDER} AND "
+        + _no_opted_out_subject(_OF_PATHWAY + "-[:HAS_EVENT|HAS_PERIOD]->({v})"),
+    ),
+    **dict.fromkeys(
+        ("Procedure", "Diagnosis"),
+        f"{_PROVIDER} AND "
+        + _no_opted_out_subject(_OF_PATHWAY + "<-[:ON_PATHWAY]-({v})")
+        + " AND "
+        + _no_opted_out_subject(
+            "(openfdp_o:PseudonymisedPerson)-[:SUBJECT_OF]->(:Encounter)"
+            "-[:HAD_PROCEDURE|HAS_DIAGNOSIS]->({v})"
+        ),
+    ),
+    **dict.fromkeys(
+        ("Theatre", "TheatreSession", "StaffMember", "Shift", "Ward", "Bed"), _PROVIDER
+    ),
+    "TheatreBooking": f"{_PROVIDER} AND "
+    + _no_opted_out_subject(
+        "(openfdp_o:PseudonymisedPerson)-[:SUBJECT_OF]->(:WaitingListEntry)<-[:FOR_ENTRY]-({v})"
+    ),
+    "PseudonymisedPerson": (
+        "NOT ($exclude_opted_out AND coalesce({v}.ndoo_opt_out, false)) AND EXISTS { MATCH "
+        "({v})-[:SUBJECT_OF]->(openfdp_r) WHERE openfdp_r.provider_ods IN $allowed_providers }"
+    ),
+    "LinkReviewTask": (
+        "NOT EXISTS { MATCH ({v})-[:CANDIDATE]->(openfdp_c:PseudonymisedPerson) WHERE NOT "
+        "EXISTS { MATCH (openfdp_c)-[:SUBJECT_OF]->(openfdp_r) "
+        "WHERE openfdp_r.provider_ods IN $allowed_providers } }"
+    ),
+    "SourceRecord": (
+        "EXISTS { MATCH (openfdp_x)-[:DERIVED_FROM]->({v}) "
+        "WHERE openfdp_x.provider_ods IN $allowed_providers }"
+    ),
+}
+
+
+def scoped(query: str) -> str:
+    """The analyst's query with the row-level scope written into every node pattern
+    (refused with a clear message when it cannot be)."""
+    static_check(query)  # writes and admin commands are refused as such first
+    try:
+        return scope_query(query, SCOPE_PREDICATES)
+    except ScopeRefused as exc:
+        raise CypherRefused(str(exc)) from exc
+
+
+_PATTERN_PREDICATE = "Node pattern predicates are not allowed in an expression"
 
 
 class CypherRequest(BaseModel):
@@ -89,7 +138,6 @@ def _controlled(value: Any) -> Any:
 async def _execute(
     driver: AsyncDriver, settings: Settings, scope: AccessScope, query: str, params: dict[str, Any]
 ) -> dict[str, Any]:
-    check_scoping(query)
     clash = RESERVED_PARAMS & params.keys()
     if clash:
         raise BadRequest(f"parameter names {sorted(clash)} are reserved and supplied by openfdp")
@@ -97,15 +145,24 @@ async def _execute(
         "allowed_providers": sorted(scope.aggregate_providers),
         "exclude_opted_out": scope.exclude_opted_out,
     }
-    result = await run_read_only(
-        driver,
-        query,
-        {**params, **supplied},
-        database=settings.neo4j.database,
-        timeout_s=settings.api.cypher_timeout_s,
-        row_cap=settings.api.cypher_row_cap,
-        metadata={"app": "openfdp-analyst-cypher"},
-    )
+    try:
+        result = await run_read_only(
+            driver,
+            scoped(query),
+            {**params, **supplied},
+            database=settings.neo4j.database,
+            timeout_s=settings.api.cypher_timeout_s,
+            row_cap=settings.api.cypher_row_cap,
+            metadata={"app": "openfdp-analyst-cypher"},
+        )
+    except CypherRefused as exc:
+        if _PATTERN_PREDICATE in str(exc):
+            raise CypherRefused(
+                "a pattern used as a condition cannot carry the row-level scope: write it "
+                "as a subquery, e.g. WHERE EXISTS { MATCH (t:NHSTrust)<-[:ISSUED_BY]-"
+                "(w:RTTPathway) } instead of WHERE (t)<-[:ISSUED_BY]-(:RTTPathway)"
+            ) from exc
+        raise
     if not result.aggregating:
         raise AccessDenied(
             "planning and research analysts receive aggregates only: use count(), sum() or "

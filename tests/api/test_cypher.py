@@ -146,31 +146,113 @@ def test_nodes_and_pseudo_ids_are_refused(
     assert "pseudonymised person ids" in ids.json()["error"]["message"]
 
 
+def _counts(r: Any) -> dict[str, int]:
+    assert r.status_code == 200, r.text
+    return {row[0]: row[1] for row in r.json()["rows"]}
+
+
 @pytest.mark.parametrize(
-    ("query", "needs"),
+    "query",
     [
-        ("MATCH (w:RTTPathway) RETURN count(*) AS n", "$allowed_providers"),
-        (
-            "MATCH (p:PseudonymisedPerson)-[:SUBJECT_OF]->(w:RTTPathway) "
-            "WHERE w.provider_ods IN $allowed_providers RETURN count(*) AS n",
-            "$exclude_opted_out",
-        ),
-        ("MATCH (b:`Bed`) RETURN count(*) AS n", "$allowed_providers"),
+        "MATCH (w:RTTPathway) RETURN w.provider_ods AS t, count(*) AS n",
+        # mentioning the scope parameters without restricting by them changes nothing
+        "MATCH (w:RTTPathway) WHERE $allowed_providers IS NOT NULL "
+        "RETURN w.provider_ods AS t, count(*) AS n",
+        "MATCH (w:`RTTPathway` {pathway_status: 'open'} WHERE w.treatment_function_code = '110') "
+        "RETURN w.provider_ods AS t, count(*) AS n",
+        "MATCH (t:NHSTrust)<-[:ISSUED_BY]-(:RTTPathway) RETURN t.ods_code AS t, count(*) AS n",
+        "MATCH (p:PseudonymisedPerson)-[:SUBJECT_OF]->(w:RTTPathway) "
+        "RETURN w.provider_ods AS t, count(p) AS n",
+        "MATCH (t:NHSTrust) RETURN t.ods_code AS t, "
+        "COUNT { MATCH (t:NHSTrust)<-[:ISSUED_BY]-(w:RTTPathway) } AS n",
     ],
 )
-def test_record_level_queries_must_use_the_scope_parameters(
-    client: TestClient, graph: Driver, auth: AuthFactory, query: str, needs: str
+def test_record_level_data_is_scoped_whatever_the_query_says(
+    client: TestClient, graph: Driver, auth: AuthFactory, query: str
 ) -> None:
-    r = run(client, auth, query)
-    assert r.status_code == 403
-    assert needs in r.json()["error"]["message"]
+    """QWO's analyst (trusts RR8 and RAE) sees 8 + 8 pathways of persons who did not opt
+    out (10 and 9, less 2 and 1 opted out): 10 and 10 after rounding, and nothing of RHQ
+    (3 pathways, in another ICB), whatever the query."""
+    counts = _counts(run(client, auth, query))
+    assert counts.get("RHQ", 0) == 0
+    assert counts["RR8"] == counts["RAE"] == 10
+    raw = graph.execute_query(
+        "MATCH (w:RTTPathway) RETURN w.provider_ods AS t, count(*) AS n"
+    ).records
+    assert {r["t"]: r["n"] for r in raw} == {"RR8": 10, "RAE": 9, "RHQ": 3}
 
 
-def test_scope_parameters_in_comments_do_not_count(
+def test_opted_out_persons_never_count(
     client: TestClient, graph: Driver, auth: AuthFactory
 ) -> None:
-    r = run(client, auth, "MATCH (w:RTTPathway) // $allowed_providers\nRETURN count(*) AS n")
-    assert r.status_code == 403
+    opted = _counts(run(
+        client, auth,
+        "MATCH (p:PseudonymisedPerson) WHERE p.ndoo_opt_out RETURN 'opted' AS k, count(*) AS n",
+    ))  # fmt: skip
+    assert opted.get("opted", 0) == 0
+    all_people = _counts(
+        run(client, auth, "MATCH (p:PseudonymisedPerson) RETURN 'all' AS k, count(*) AS n")
+    )
+    assert all_people["all"] == 15  # 16 persons of RR8 and RAE who did not opt out
+
+
+@pytest.mark.parametrize(
+    ("query", "says"),
+    [
+        ("MATCH (n) RETURN count(n) AS n", "must name one label"),
+        ("MATCH (t:NHSTrust)<--(w) RETURN count(w) AS n", "must name one label"),
+        ("MATCH (t:NHSTrust)<--() RETURN count(*) AS n", "must name one label"),
+        (
+            "MATCH (w:RTTPathway) WITH w MATCH (w)<-[:SUBJECT_OF]-(p:PseudonymisedPerson) "
+            "RETURN count(*) AS n",
+            "must name one label",
+        ),
+        ("MATCH (w:RTTPathway|Bed) RETURN count(*) AS n", "one plain label"),
+        ("MATCH (w:!NHSTrust) RETURN count(*) AS n", "one plain label"),
+        ("MATCH (w IS RTTPathway) RETURN count(*) AS n", "one plain label"),
+        ("MATCH (t:NHSTrust)-[*]-(x:RTTPathway) RETURN count(*) AS n", "variable-length"),
+        (
+            "MATCH p = (t:NHSTrust)<-[:ISSUED_BY]-(w:RTTPathway) UNWIND nodes(p) AS x "
+            "RETURN count(x) AS n",
+            "nodes()",
+        ),
+        (
+            "MATCH (t:NHSTrust)<-[r:ISSUED_BY]-(w:RTTPathway) RETURN count(startNode(r)) AS n",
+            "startNode()",
+        ),
+        (
+            "MATCH ((t:NHSTrust)<-[:ISSUED_BY]-(w:RTTPathway)){1,2} RETURN count(*) AS n",
+            "path patterns",
+        ),
+        (
+            "CALL () { MATCH (v:NHSTrust) RETURN 1 AS one } "
+            "MATCH (v)<-[:ISSUED_BY]-(w:RTTPathway) RETURN count(*) AS n",
+            "must name one label",
+        ),
+        (
+            "MATCH (t:NHSTrust) WHERE (t:NHSTrust)<-[:ISSUED_BY]-(:RTTPathway) "
+            "RETURN count(*) AS n",
+            "EXISTS",
+        ),
+    ],
+)
+def test_queries_that_could_escape_the_scope_are_refused(
+    client: TestClient, graph: Driver, auth: AuthFactory, query: str, says: str
+) -> None:
+    r = run(client, auth, query)
+    assert r.status_code == 403, r.text
+    assert says in r.json()["error"]["message"]
+
+
+def test_comments_and_strings_are_not_patterns(
+    client: TestClient, graph: Driver, auth: AuthFactory
+) -> None:
+    counts = _counts(run(
+        client, auth,
+        "MATCH (w:RTTPathway) // (n) MATCH (m)\n"
+        "RETURN w.provider_ods + ' (x)' AS t, count(*) AS n",
+    ))  # fmt: skip
+    assert counts == {"RR8 (x)": 10, "RAE (x)": 10}
 
 
 def test_syntax_errors_are_explained_without_a_trace(
