@@ -1,4 +1,4 @@
-"""API benchmark: the same reads three ways, side by side, against the same Neo4j and data.
+"""API benchmark: the same reads four ways, side by side, against the same Neo4j and data.
 
     OPENFDP_STATE_DIR=.openfdp/bench OPENFDP_NEO4J__BOLT_PORT=7706 \\
         .venv/bin/python bench/api.py                      # generate, load, measure
@@ -19,6 +19,8 @@ clients (loopback only), in rounds that interleave the targets:
   handler on the same uvicorn (bench/raw_http.py): no auth, GraphQL or audit;
 - the floor: ``{ __typename }`` through openfdp with the same token, i.e. what every request
   costs before any resolver runs (token check, access scope, fsync'd audit event).
+HTTP requests are sent by the lean keep-alive client of bench/http1.py (one connection per
+concurrent client), the same for every HTTP target; ``--client httpx`` uses httpx instead.
 Prints p50/p95 latency and requests/s. Results go in docs/benchmarks.md ("API").
 """
 
