@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from graph_service.api.routes_cypher import SCOPE_PREDICATES
 from graph_service.store.cypher_scope import ScopeRefused, scope_query
+from ontology import load_ontology
 
 pytestmark = pytest.mark.unit
 
@@ -96,3 +98,20 @@ def test_scoped_patterns(query: str, expected: str) -> None:
 def test_refused(query: str, says: str) -> None:
     with pytest.raises(ScopeRefused, match=says.replace("(", r"\(").replace(")", r"\)")):
         scope_query(query, PREDICATES)
+
+
+def test_every_record_level_class_of_the_ontology_is_scoped() -> None:
+    """A class whose nodes carry provider_ods must have a scope predicate, and its nodes no
+    other label (a superclass label would reach them without the predicate). An ontology
+    change that breaks either fails here rather than opening analyst Cypher."""
+    onto = load_ontology()
+    record_level = [
+        onto.node_type(name)
+        for name in onto.node_types
+        if "provider_ods" in onto.node_type(name).properties
+    ]
+    assert len(record_level) >= 15
+    for node_type in record_level:
+        assert node_type.name in SCOPE_PREDICATES, node_type.name
+    for name in SCOPE_PREDICATES:
+        assert onto.node_type(name).labels == (name,), name
