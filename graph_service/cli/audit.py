@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import deque
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -19,13 +20,41 @@ def _log() -> AuditLog:
     return AuditLog(audit_dir(settings()))
 
 
+def _anchor(value: str) -> tuple[int, str]:
+    seq, sep, digest = value.partition(":")
+    digest = digest.strip().lower()
+    if not sep or not seq.strip().isdigit() or len(digest) != 64:
+        raise typer.BadParameter(f"{value!r} is not SEQ:HASH (an event number and 64 hex digits)")
+    return int(seq), digest
+
+
+AnchorOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--anchor",
+        help="SEQ:HASH printed by an earlier verify and kept outside this host; the event "
+        "must still have that hash (repeatable).",
+    ),
+]
+
+
 @app.command()
-def verify() -> None:
-    """Recompute the hash chain; exit 1 at the first changed, reordered or missing event."""
+def verify(anchor: AnchorOption = None) -> None:
+    """Recompute the hash chain; exit 1 at the first changed, reordered or missing event.
+
+    Prints the newest event's number and hash: keep that line outside this host (a ticket,
+    a WORM bucket, a signed timestamp) and pass it back with --anchor later, so that even a
+    chain rebuilt from scratch after that moment is detected.
+    """
+    anchor = anchor or []
     log = _log()
-    result = log.verify()
+    result = log.verify(dict(_anchor(a) for a in anchor))
     if result.ok:
         console.print(f"audit log intact: {result.events} events verified ({log.path})")
+        if anchor:
+            console.print(f"{len(anchor)} anchor(s) matched")
+        if result.events:
+            console.print(f"anchor: {result.events - 1}:{result.head_hash}")
         return
     err_console.print(
         f"[red]audit log broken at event {result.first_bad}[/red]: {result.reason} ({log.path})"

@@ -53,6 +53,7 @@ class VerifyResult:
     events: int
     first_bad: int | None = None  # 0-based line position of the first bad event
     reason: str = ""
+    head_hash: str = GENESIS  # hash of the newest event (record it elsewhere to anchor)
 
 
 class AuditLog:
@@ -188,8 +189,14 @@ class AuditLog:
                 if line.strip():
                     yield json.loads(line)
 
-    def verify(self) -> VerifyResult:
-        """Recompute the chain; report the first event that was changed, moved or removed."""
+    def verify(self, anchors: Mapping[int, str] | None = None) -> VerifyResult:
+        """Recompute the chain; report the first event that was changed, moved or removed.
+
+        ``anchors`` maps event numbers to hashes recorded outside this host earlier (from
+        ``head_hash``): a chain rebuilt after an anchor was taken — consistent with itself
+        and with the head, but not with the anchor — is reported too.
+        """
+        anchors = dict(anchors or {})
         prev, n = GENESIS, 0
         if self.path.exists():
             with self.path.open("rb") as fh:
@@ -198,6 +205,17 @@ class AuditLog:
                     if bad:
                         return VerifyResult(False, pos, pos, bad)
                     prev, n = json.loads(line)["hash"], pos + 1
+                    anchored = anchors.pop(pos, None)
+                    if anchored is not None and anchored != prev:
+                        return VerifyResult(
+                            False, pos, pos, "does not match the hash anchored for it: the "
+                            "log was rewritten after the anchor was taken",
+                        )  # fmt: skip
+        if anchors:
+            first = min(anchors)
+            return VerifyResult(
+                False, n, first, f"event {first} was anchored but the log ends at event {n - 1}"
+            )
         head = self._head()
         if head is None:
             if n:
@@ -207,7 +225,7 @@ class AuditLog:
             return VerifyResult(
                 False, n, n, f"log ends at event {n - 1} but the head records {head['seq']}"
             )
-        return VerifyResult(True, n)
+        return VerifyResult(True, n, head_hash=prev)
 
     @staticmethod
     def _check_line(line: bytes, n: int, prev: str) -> str:

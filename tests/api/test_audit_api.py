@@ -139,6 +139,14 @@ def test_cli_who_accessed_verify_and_tamper(
     assert all(h["time"] for h in hits)
     ok = _cli(api_settings, "verify")
     assert ok.returncode == 0 and "3 events verified" in ok.stdout
+    anchor = ok.stdout.split("anchor: ", 1)[1].split()[0]
+    assert anchor.startswith("2:")
+    anchored = _cli(api_settings, "verify", "--anchor", anchor)
+    assert anchored.returncode == 0 and "1 anchor(s) matched" in anchored.stdout
+    wrong = _cli(api_settings, "verify", "--anchor", "2:" + "0" * 64)
+    assert wrong.returncode == 1 and "anchored" in wrong.stderr
+    malformed = _cli(api_settings, "verify", "--anchor", "two:abc")
+    assert malformed.returncode == 2 and "SEQ:HASH" in malformed.stderr
     tail = _cli(api_settings, "tail", "-n", "2", "--json")
     assert [json.loads(x)["seq"] for x in tail.stdout.splitlines()] == [1, 2]
 

@@ -160,3 +160,32 @@ def test_head_is_one_fixed_size_record(tmp_path: Path) -> None:
     log.append({"subject": "head-recreated"})
     assert json.loads(log.head_path.read_bytes())["seq"] == 3
     assert log.verify().ok
+
+
+def test_anchor_detects_a_chain_rebuilt_after_it(tmp_path: Path) -> None:
+    """A rebuilt chain is consistent with itself and with a rewritten head, but not with a
+    hash recorded outside the host before the rewrite."""
+    log = _filled(tmp_path, 4)
+    result = log.verify()
+    anchor = {result.events - 1: result.head_hash}
+    assert log.verify(anchor).ok
+    events = list(log.events())
+    events[1]["subject"] = "forged"
+    prev = events[0]["hash"]
+    for e in events[1:]:
+        e["prev_hash"] = prev
+        e["hash"] = prev = event_hash(prev, e)
+    _write(log, [json.dumps(e) for e in events])
+    log.head_path.write_text(json.dumps({"seq": 3, "hash": prev}))
+    assert log.verify().ok, "without an anchor the forgery is consistent"
+    forged = log.verify(anchor)
+    assert not forged.ok
+    assert forged.first_bad == 3
+    assert "anchored" in forged.reason
+
+
+def test_anchor_beyond_the_end_is_reported(tmp_path: Path) -> None:
+    log = _filled(tmp_path, 2)
+    result = log.verify({5: "0" * 64})
+    assert not result.ok
+    assert "event 5 was anchored" in result.reason
