@@ -70,12 +70,36 @@ def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
     return {"error": {"code": code, "message": message}}
 
 
+Answer = tuple[int, dict[str, dict[str, str]], dict[str, str]]  # status, body, headers
+
+
+def internal_answer(exc: BaseException) -> Answer:
+    """An unexpected error: logged with its traceback, masked for the client."""
+    log.error("internal error", exc_info=exc)
+    return 500, error_body("internal", INTERNAL_MESSAGE), {}
+
+
+def error_answer(exc: Exception) -> Answer:
+    """What a client is told about an exception: an `ApiError`'s own status and message,
+    503 when Neo4j cannot be reached, else a masked internal error. Used by the exception
+    handlers below and by the direct GraphQL path (graph_service/api/graphql_post.py)."""
+    if isinstance(exc, ApiError):
+        return exc.status_code, error_body(exc.code, exc.message), exc.headers or {}
+    if isinstance(exc, DB_UNAVAILABLE):
+        log.warning("neo4j unavailable: %s", type(exc).__name__)
+        return 503, error_body("unavailable", UNAVAILABLE_MESSAGE), {}
+    return internal_answer(exc)
+
+
+def _json(answer: Answer) -> JSONResponse:
+    status, body, headers = answer
+    return JSONResponse(body, status_code=status, headers=headers or None)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(
-            error_body(exc.code, exc.message), status_code=exc.status_code, headers=exc.headers
-        )
+        return _json(error_answer(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -96,13 +120,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceUnavailable)
     @app.exception_handler(SessionExpired)
     async def _db_down(_: Request, exc: Exception) -> JSONResponse:
-        log.warning("neo4j unavailable: %s", type(exc).__name__)
-        return JSONResponse(error_body("unavailable", UNAVAILABLE_MESSAGE), status_code=503)
+        return _json(error_answer(exc))
 
     @app.exception_handler(Exception)
     async def _internal(_: Request, exc: Exception) -> JSONResponse:
-        log.error("internal error", exc_info=exc)
-        return JSONResponse(error_body("internal", INTERNAL_MESSAGE), status_code=500)
+        return _json(internal_answer(exc))
 
 
 def _is_client_error(error: GraphQLError) -> bool:

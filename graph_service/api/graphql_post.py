@@ -14,7 +14,6 @@ through both paths (tests/api/test_graphql_post.py compares them).
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
 import orjson
@@ -23,17 +22,10 @@ from strawberry.http import process_result
 from strawberry.schema.base import BaseSchema
 from strawberry.types.graphql import OperationType
 
-from graph_service.api.errors import (
-    DB_UNAVAILABLE,
-    INTERNAL_MESSAGE,
-    UNAVAILABLE_MESSAGE,
-    ApiError,
-    error_body,
-)
+from graph_service.api.errors import Answer, error_answer, error_body
 from graph_service.api.routes_graphql import audit_result, open_context
 from graph_service.api.state import AppState
 
-log = logging.getLogger("openfdp.api")
 MAX_BODY_BYTES = 1 << 20  # larger bodies take the router's path (and its limits)
 _ALLOWED = OperationType.from_http("POST")
 _KEYS = frozenset({"query", "variables", "operationName", "extensions"})
@@ -136,10 +128,8 @@ class GraphQLPost:
         any request; a refused token is answered and audited first)."""
         try:
             await open_context(_state(scope), _authorization(scope))
-        except ApiError as exc:
-            return exc.status_code, _dumps(error_body(exc.code, exc.message)), exc.headers or {}
-        except DB_UNAVAILABLE:
-            return 503, _dumps(error_body("unavailable", UNAVAILABLE_MESSAGE)), {}
+        except Exception as exc:
+            return _encoded(error_answer(exc))
         message = 'the request body is not valid JSON; send {"query": ..., "variables": {...}}'
         return 400, _dumps(error_body("bad_request", message)), {}
 
@@ -159,16 +149,14 @@ class GraphQLPost:
             )
             response = process_result(result)
             await audit_result(state, ctx, result)
-        except ApiError as exc:
-            body = _dumps(error_body(exc.code, exc.message))
-            return exc.status_code, body, exc.headers or {}
-        except DB_UNAVAILABLE as exc:
-            log.warning("neo4j unavailable: %s", type(exc).__name__)
-            return 503, _dumps(error_body("unavailable", UNAVAILABLE_MESSAGE)), {}
         except Exception as exc:
-            log.error("internal error", exc_info=exc)
-            return 500, _dumps(error_body("internal", INTERNAL_MESSAGE)), {}
+            return _encoded(error_answer(exc))
         return 200, _dumps(response), {}
+
+
+def _encoded(answer: Answer) -> tuple[int, bytes, dict[str, str]]:
+    status, body, headers = answer
+    return status, _dumps(body), headers
 
 
 def _state(scope: Scope) -> AppState:
