@@ -138,7 +138,6 @@ class _NodePattern:
     open_index: int  # token index of "("
     close_index: int  # token index of the matching ")"
     variable: str | None
-    variable_end: int  # character offset after "(" or after the variable
     label: str | None
     where_index: int | None  # token index of an inline WHERE
 
@@ -149,7 +148,7 @@ def scope_query(query: str, predicates: Mapping[str, str]) -> str:
     code = [i for i, t in enumerate(tokens) if t.kind not in {"ws", "comment"}]
     _refuse_node_reaching_constructs(tokens, code)
     counter = itertools.count(1)
-    edits: list[tuple[int, int, str]] = []  # (start, end, replacement), applied right to left
+    inserts: list[tuple[int, str]] = []  # (offset, text), applied right to left
     for position, index in enumerate(code):
         if tokens[index].text != "(" or not _opens_pattern(tokens, code, position):
             continue
@@ -170,19 +169,19 @@ def scope_query(query: str, predicates: Mapping[str, str]) -> str:
         if variable is None:
             variable = f"{SCOPE_VARIABLE}{next(counter)}"
             opening = tokens[node.open_index]
-            edits.append((opening.end, opening.end, variable))
+            inserts.append((opening.end, variable))
         condition = "(" + predicate.replace("{v}", variable) + ")"
         if node.where_index is not None:
             where = tokens[node.where_index]
             close = tokens[node.close_index]
-            edits.append((where.end, where.end, f" {condition} AND ("))
-            edits.append((close.start, close.start, ")"))
+            inserts.append((where.end, f" {condition} AND ("))
+            inserts.append((close.start, ")"))
         else:
             close = tokens[node.close_index]
-            edits.append((close.start, close.start, f" WHERE {condition}"))
+            inserts.append((close.start, f" WHERE {condition}"))
     text = query
-    for start, end, replacement in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
-        text = text[:start] + replacement + text[end:]
+    for offset, inserted in sorted(inserts, reverse=True):
+        text = text[:offset] + inserted + text[offset:]
     return text
 
 
@@ -259,7 +258,6 @@ def _node_pattern(tokens: list[Token], code: list[int], position: int) -> _NodeP
     if first.kind in {"name", "quoted"} and _word(first) != "where":
         variable = first.text
         p += 1
-    variable_end = tokens[code[p - 1]].end
     nxt = at(p)
     label = None
     if nxt is None:
@@ -315,7 +313,7 @@ def _node_pattern(tokens: list[Token], code: list[int], position: int) -> _NodeP
         return None  # an expression in parentheses, e.g. (a + 1) or (x IN list)
     if label is None and variable is not None and _is_expression_context(tokens, code, p):
         return None
-    return _NodePattern(open_index, code[p], variable, variable_end, label, where_index)
+    return _NodePattern(open_index, code[p], variable, label, where_index)
 
 
 def _is_expression_context(tokens: list[Token], code: list[int], close_position: int) -> bool:
