@@ -29,6 +29,14 @@ HEAD_NAME = "audit.head"
 HEAD_SIZE = 256  # bytes: the head record, padded, always written whole at offset 0
 
 
+def _still_names(path: Path, fd: int) -> bool:
+    """Whether ``path`` still names the open file ``fd`` (it was not replaced or removed)."""
+    try:
+        return os.stat(path).st_ino == os.fstat(fd).st_ino
+    except FileNotFoundError:
+        return False
+
+
 def _identity(fh: BinaryIO) -> tuple[int, int, int]:
     st = os.fstat(fh.fileno())
     return st.st_ino, st.st_size, st.st_mtime_ns
@@ -115,11 +123,7 @@ class AuditLog:
     def _open(self) -> BinaryIO:
         """The open log file; reopened when the path now names another file (replaced)."""
         if self._fh is not None:
-            try:
-                same = os.stat(self.path).st_ino == os.fstat(self._fh.fileno()).st_ino
-            except FileNotFoundError:
-                same = False
-            if same:
+            if _still_names(self.path, self._fh.fileno()):
                 return self._fh
             self._close()
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -170,11 +174,8 @@ class AuditLog:
 
     def _head_fd(self) -> int:
         if self._head_file is not None:
-            try:
-                if os.stat(self.head_path).st_ino == os.fstat(self._head_file).st_ino:
-                    return self._head_file
-            except FileNotFoundError:
-                pass
+            if _still_names(self.head_path, self._head_file):
+                return self._head_file
             os.close(self._head_file)
             self._head_file = None
         self._head_file = os.open(self.head_path, os.O_WRONLY | os.O_CREAT, 0o644)
