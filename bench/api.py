@@ -161,36 +161,35 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> N
     raise SystemExit(f"{url} did not answer within {timeout} s")
 
 
-def start_openfdp(settings: Settings, workers: int = 1) -> subprocess.Popen[bytes]:
-    env = {
+def start_uvicorn(
+    settings: Settings, factory: str, port: int, ready_path: str,
+    env: dict[str, str] | None = None, args: tuple[str, ...] = (),
+) -> subprocess.Popen[bytes]:  # fmt: skip
+    """An app factory under uvicorn on loopback, with this run's Neo4j settings."""
+    environment = {
         **os.environ,
         "OPENFDP_STATE_DIR": str(settings.state_dir),
         "OPENFDP_NEO4J__BOLT_PORT": str(settings.neo4j.bolt_port),
         "OPENFDP_NEO4J__PASSWORD": settings.neo4j.password.get_secret_value(),
+        **(env or {}),
     }
-    cmd = [sys.executable, "-m", "uvicorn", "graph_service.api.app:create_app", "--factory",
-           "--host", "127.0.0.1", "--port", str(OPENFDP_PORT), "--log-level", "warning",
-           "--no-access-log", "--workers", str(workers)]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=env, cwd=REPO_ROOT)
-    wait_http(f"http://127.0.0.1:{OPENFDP_PORT}/healthz", proc)
+    cmd = [sys.executable, "-m", "uvicorn", factory, "--factory", "--host", "127.0.0.1",
+           "--port", str(port), "--log-level", "warning", "--no-access-log", *args]  # fmt: skip
+    proc = subprocess.Popen(cmd, env=environment, cwd=REPO_ROOT)
+    wait_http(f"http://127.0.0.1:{port}{ready_path}", proc)
     return proc
+
+
+def start_openfdp(settings: Settings, workers: int = 1) -> subprocess.Popen[bytes]:
+    return start_uvicorn(
+        settings, "graph_service.api.app:create_app", OPENFDP_PORT, "/healthz",
+        args=("--workers", str(workers)),
+    )  # fmt: skip
 
 
 def start_raw_http(settings: Settings, providers: list[str]) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "OPENFDP_STATE_DIR": str(settings.state_dir),
-        "OPENFDP_NEO4J__BOLT_PORT": str(settings.neo4j.bolt_port),
-        "OPENFDP_NEO4J__PASSWORD": settings.neo4j.password.get_secret_value(),
-        "BENCH_PROVIDERS": ",".join(providers),
-        "PYTHONPATH": str(REPO_ROOT),
-    }
-    cmd = [sys.executable, "-m", "uvicorn", "bench.raw_http:create_app", "--factory",
-           "--host", "127.0.0.1", "--port", str(RAW_HTTP_PORT), "--log-level", "warning",
-           "--no-access-log"]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=env, cwd=REPO_ROOT)
-    wait_http(f"http://127.0.0.1:{RAW_HTTP_PORT}/", proc)
-    return proc
+    env = {"BENCH_PROVIDERS": ",".join(providers), "PYTHONPATH": str(REPO_ROOT)}
+    return start_uvicorn(settings, "bench.raw_http:create_app", RAW_HTTP_PORT, "/", env)
 
 
 def start_neo4j_graphql(settings: Settings) -> subprocess.Popen[bytes]:
