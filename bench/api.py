@@ -42,21 +42,21 @@ from typing import Any
 
 import httpx
 
-from graph_service.api.auth import mint_token
-from graph_service.cli.load import load_feed
-from graph_service.settings import REPO_ROOT, Settings, get_settings
-from graph_service.store import local_server
-from graph_service.store.driver import open_async_driver, open_driver
-from graph_service.store.queries import ics as ics_q
-from graph_service.store.queries import pathways as pathway_q
-from graph_service.store.queries import read_rows
-from graph_service.store.schema import apply_ontology
-from loaders.generate import generate
+from openfdp.api.auth import mint_token
+from openfdp.cli.load import load_feed
+from openfdp.loaders.generate import generate
+from openfdp.settings import REPO_ROOT, Settings, get_settings
+from openfdp.store import local_server
+from openfdp.store.driver import open_async_driver, open_driver
+from openfdp.store.queries import ics as ics_q
+from openfdp.store.queries import pathways as pathway_q
+from openfdp.store.queries import read_rows
+from openfdp.store.schema import apply_ontology
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from http1 import Connection
 
-from ontology import load_ontology
+from openfdp.ontology import load_ontology
 
 DATA = REPO_ROOT.parent / "shared" / "data"
 NODE_DIR = Path(__file__).resolve().parent / "neo4j-graphql"
@@ -182,7 +182,7 @@ def start_uvicorn(
 
 def start_openfdp(settings: Settings, workers: int = 1) -> subprocess.Popen[bytes]:
     return start_uvicorn(
-        settings, "graph_service.api.app:create_app", OPENFDP_PORT, "/healthz",
+        settings, "openfdp.api.app:create_app", OPENFDP_PORT, "/healthz",
         args=("--workers", str(workers)),
     )  # fmt: skip
 

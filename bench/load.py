@@ -25,16 +25,16 @@ from typing import Any
 
 import psutil
 
-from graph_service.settings import REPO_ROOT, get_settings
-from graph_service.store.driver import open_driver
-from graph_service.store.schema import apply_ontology
-from graph_service.store.writer import GraphWriter
-from loaders.model import MappedRecord
-from loaders.pipeline import _Batch, _buffer, fingerprint_files, map_context, run_load
-from loaders.readers import trust_csv
-from loaders.validation import OntologyIndex
 from neo4j import Driver
-from ontology import load_ontology
+from openfdp.loaders.model import MappedRecord
+from openfdp.loaders.pipeline import _Batch, _buffer, fingerprint_files, map_context, run_load
+from openfdp.loaders.readers import trust_csv
+from openfdp.loaders.validation import OntologyIndex
+from openfdp.ontology import load_ontology
+from openfdp.settings import REPO_ROOT, get_settings
+from openfdp.store.driver import open_driver
+from openfdp.store.schema import apply_ontology
+from openfdp.store.writer import GraphWriter
 
 DATA = REPO_ROOT.parent / "shared" / "data"
 WIPE_RELS = "MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS"
@@ -128,7 +128,7 @@ def main() -> None:
         out = Path(tmp)
         t = time.perf_counter()
         code = (
-            "from pathlib import Path; from loaders.generate import generate; "
+            "from pathlib import Path; from openfdp.loaders.generate import generate; "
             f"generate(Path({str(out)!r}), data_dir=Path({str(DATA)!r}), trusts={args.trusts}, "
             f"patients={args.patients}, seed=1)"
         )

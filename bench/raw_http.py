@@ -18,10 +18,10 @@ from typing import Any
 import orjson
 from starlette.types import Receive, Scope, Send
 
-from graph_service.settings import get_settings
-from graph_service.store.driver import open_async_driver
-from graph_service.store.queries import pathways as pathway_q
-from graph_service.store.queries import read_rows
+from openfdp.settings import get_settings
+from openfdp.store.driver import open_async_driver
+from openfdp.store.queries import pathways as pathway_q
+from openfdp.store.queries import read_rows
 
 
 def create_app() -> Any:

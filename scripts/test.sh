@@ -25,7 +25,7 @@ gate() {
 }
 gate "ruff check" ruff check .
 gate "ruff format --check" ruff format --check .
-gate "mypy --strict" mypy --strict ontology loaders graph_service
+gate "mypy --strict" mypy --strict openfdp
 gate "import-linter" lint-imports
 gate "pytest" pytest "$@"
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import httpx
 
-from graph_service.api.auth import mint_token
-from graph_service.settings import get_settings
+from openfdp.api.auth import mint_token
+from openfdp.settings import get_settings
 
 ICB = "QOP"
 
@@ -126,7 +126,7 @@ query($ods: String!) {
     if linked:
         pid = gql(args.api, planner, q2, {"id": linked["id"]})["pathway"]["person"]["pseudoId"]
         out = subprocess.run(
-            [sys.executable, "-m", "graph_service.cli", "audit", "who-accessed", pid],
+            [sys.executable, "-m", "openfdp.cli", "audit", "who-accessed", pid],
             capture_output=True,
             text=True,
             check=False,

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from graph_service.settings import REPO_ROOT, Settings
-from graph_service.store import local_server
-from graph_service.store.driver import open_driver
 from neo4j import Driver
+from openfdp.settings import REPO_ROOT, Settings
+from openfdp.store import local_server
+from openfdp.store.driver import open_driver
 
 TEST_STATE_DIR = Path(
     os.environ.get("OPENFDP_TEST_STATE_DIR", str(REPO_ROOT / ".openfdp" / "test"))

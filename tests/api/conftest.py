@@ -18,13 +18,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from graph_service.api.app import create_app
-from graph_service.api.audit import audit_dir
-from graph_service.api.auth import mint_token
-from graph_service.settings import Settings
-from graph_service.store import local_server
-from graph_service.store.audit_log import AuditLog
 from neo4j import Driver
+from openfdp.api.app import create_app
+from openfdp.api.audit import audit_dir
+from openfdp.api.auth import mint_token
+from openfdp.settings import Settings
+from openfdp.store import local_server
+from openfdp.store.audit_log import AuditLog
 from tests.api.fixtures_graph import load_test_graph
 from tests.conftest import make_test_settings
 

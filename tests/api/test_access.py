@@ -7,12 +7,12 @@ import asyncio
 import pytest
 from fastapi.testclient import TestClient
 
-from graph_service.api.access import analyst_scope, resolve_scope
-from graph_service.api.context import AccessScope, Principal, Purpose
-from graph_service.api.errors import AccessDenied, Unauthenticated
-from graph_service.settings import Settings
-from graph_service.store.driver import open_async_driver
 from neo4j import Driver
+from openfdp.api.access import analyst_scope, resolve_scope
+from openfdp.api.context import AccessScope, Principal, Purpose
+from openfdp.api.errors import AccessDenied, Unauthenticated
+from openfdp.settings import Settings
+from openfdp.store.driver import open_async_driver
 from tests.api.conftest import AuthFactory
 
 pytestmark = pytest.mark.api

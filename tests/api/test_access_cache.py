@@ -6,10 +6,10 @@ import asyncio
 
 import pytest
 
-from graph_service.api.access import MembershipCache
-from graph_service.settings import Settings
-from graph_service.store.driver import open_async_driver
 from neo4j import Driver
+from openfdp.api.access import MembershipCache
+from openfdp.settings import Settings
+from openfdp.store.driver import open_async_driver
 
 pytestmark = pytest.mark.api
 

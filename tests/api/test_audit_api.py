@@ -13,12 +13,12 @@ import strawberry
 from fastapi.testclient import TestClient
 from strawberry.types import Info
 
-from graph_service.api.app import create_app
-from graph_service.api.audit import audit_dir
-from graph_service.api.deps import GraphQLContext
-from graph_service.settings import Settings
-from graph_service.store.audit_log import AuditLog
 from neo4j import Driver
+from openfdp.api.app import create_app
+from openfdp.api.audit import audit_dir
+from openfdp.api.deps import GraphQLContext
+from openfdp.settings import Settings
+from openfdp.store.audit_log import AuditLog
 from tests.api.conftest import AuthFactory
 from tests.api.fixtures_graph import PERSONS
 
@@ -101,7 +101,7 @@ def test_unwritable_audit_log_refuses_service(
 def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "OPENFDP_STATE_DIR": str(settings.state_dir), "COLUMNS": "200"}
     return subprocess.run(
-        [sys.executable, "-m", "graph_service.cli", "audit", *args],
+        [sys.executable, "-m", "openfdp.cli", "audit", *args],
         env=env,
         capture_output=True,
         text=True,

@@ -14,10 +14,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
 
-from graph_service.api.app import create_app
-from graph_service.api.auth import mint_token, verify_token
-from graph_service.api.errors import Unauthenticated
-from graph_service.settings import Settings
+from openfdp.api.app import create_app
+from openfdp.api.auth import mint_token, verify_token
+from openfdp.api.errors import Unauthenticated
+from openfdp.settings import Settings
 from tests.api.conftest import AuthFactory, TokenFactory
 from tests.conftest import make_test_settings
 

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from graph_service.api.app import create_app
-from graph_service.settings import Settings
-from graph_service.store.audit_log import AuditLog
-from graph_service.store.cypher_guard import CypherRefused, static_check
 from neo4j import Driver
+from openfdp.api.app import create_app
+from openfdp.settings import Settings
+from openfdp.store.audit_log import AuditLog
+from openfdp.store.cypher_guard import CypherRefused, static_check
 from tests.api.conftest import AuthFactory
 
 pytestmark = pytest.mark.api

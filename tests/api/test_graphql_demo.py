@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from graph_service.api.disclosure import control_count
-from graph_service.cli.load import load_feed
-from graph_service.settings import REPO_ROOT, Settings
-from graph_service.store.schema import apply_ontology
-from loaders.generate import generate
 from neo4j import Driver
-from ontology import load_ontology
+from openfdp.api.disclosure import control_count
+from openfdp.cli.load import load_feed
+from openfdp.loaders.generate import generate
+from openfdp.ontology import load_ontology
+from openfdp.settings import REPO_ROOT, Settings
+from openfdp.store.schema import apply_ontology
 from tests.api.graphql_support import gql
 
 pytestmark = pytest.mark.api

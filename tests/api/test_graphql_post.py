@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from graph_service.api import graphql_post
-from graph_service.store.audit_log import AuditLog
 from neo4j import Driver
+from openfdp.api import graphql_post
+from openfdp.store.audit_log import AuditLog
 from tests.api.graphql_support import AS_OF, seed
 
 pytestmark = pytest.mark.api

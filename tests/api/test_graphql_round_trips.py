@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from graph_service.api.context import AccessScope, Principal
-from graph_service.api.deps import GraphQLContext
-from graph_service.api.schema import build_schema
-from graph_service.settings import Settings
-from graph_service.store.driver import open_async_driver
 from neo4j import Driver
+from openfdp.api.context import AccessScope, Principal
+from openfdp.api.deps import GraphQLContext
+from openfdp.api.schema import build_schema
+from openfdp.settings import Settings
+from openfdp.store.driver import open_async_driver
 from tests.api.graphql_support import seed
 
 pytestmark = pytest.mark.api

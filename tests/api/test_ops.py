@@ -11,11 +11,11 @@ from fastapi.testclient import TestClient
 from neo4j.exceptions import ServiceUnavailable
 from strawberry.types import Info
 
-from graph_service.api.app import create_app
-from graph_service.api.deps import GraphQLContext
-from graph_service.api.errors import INTERNAL_MESSAGE, AccessDenied, BadRequest
-from graph_service.settings import Settings
 from neo4j import Driver
+from openfdp.api.app import create_app
+from openfdp.api.deps import GraphQLContext
+from openfdp.api.errors import INTERNAL_MESSAGE, AccessDenied, BadRequest
+from openfdp.settings import Settings
 from tests.api.conftest import AuthFactory
 from tests.api.tcp_proxy import TcpProxy, free_port
 

@@ -1,5 +1,5 @@
 """Drift check: every GraphQL node type field that shows a graph property must exist in the
-ontology's SDL (``ontology.graphql_sdl.to_sdl``) with a compatible type. Renaming, retyping
+ontology's SDL (``openfdp.ontology.graphql_sdl.to_sdl``) with a compatible type. Renaming, retyping
 or relaxing a property in the ontology therefore fails here until the API follows."""
 
 from __future__ import annotations
@@ -7,10 +7,10 @@ from __future__ import annotations
 import graphql
 import pytest
 
-from graph_service.api.schema import build_schema
-from graph_service.api.schema.common import ONTOLOGY_TYPES
-from ontology import load_ontology
-from ontology.graphql_sdl import to_sdl
+from openfdp.api.schema import build_schema
+from openfdp.api.schema.common import ONTOLOGY_TYPES
+from openfdp.ontology import load_ontology
+from openfdp.ontology.graphql_sdl import to_sdl
 
 pytestmark = pytest.mark.api
 

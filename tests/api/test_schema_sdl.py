@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from graph_service.api.schema import export_sdl
+from openfdp.api.schema import export_sdl
 
 pytestmark = pytest.mark.api
 

@@ -34,9 +34,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from graph_service.api.routes_timeline import STATIC_DIR
-from graph_service.settings import REPO_ROOT, Settings
 from neo4j import Driver
+from openfdp.api.routes_timeline import STATIC_DIR
+from openfdp.settings import REPO_ROOT, Settings
 from tests.api.conftest import TokenFactory
 
 pytestmark = pytest.mark.api

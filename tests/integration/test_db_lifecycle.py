@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from graph_service.store import local_server
+from openfdp.store import local_server
 
 from ..conftest import make_test_settings
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from graph_service.settings import Settings
-from graph_service.store import local_server
-from graph_service.store.fingerprint import graph_counts, graph_fingerprint
 from neo4j import Driver
+from openfdp.settings import Settings
+from openfdp.store import local_server
+from openfdp.store.fingerprint import graph_counts, graph_fingerprint
 
 pytestmark = pytest.mark.integration
 
@@ -32,7 +32,7 @@ def _cli(
     }
     env.pop("NEO4J_URI", None)
     return subprocess.run(
-        [sys.executable, "-m", "graph_service.cli", *args],
+        [sys.executable, "-m", "openfdp.cli", *args],
         env=env, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
 

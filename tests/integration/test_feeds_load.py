@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from graph_service.settings import REPO_ROOT
-from graph_service.store.fingerprint import graph_counts
-from graph_service.store.schema import apply_ontology
-from loaders.model import MapContext, MappedRecord, Outcome, Rejection, Skipped
-from loaders.pipeline import LoadSummary, fingerprint_files, map_context, run_load
-from loaders.privacy import looks_like_valid_nhs_number
-from loaders.readers import fhir, hl7v2, ods
 from neo4j import Driver
-from ontology import Ontology, load_ontology
+from openfdp.loaders.model import MapContext, MappedRecord, Outcome, Rejection, Skipped
+from openfdp.loaders.pipeline import LoadSummary, fingerprint_files, map_context, run_load
+from openfdp.loaders.privacy import looks_like_valid_nhs_number
+from openfdp.loaders.readers import fhir, hl7v2, ods
+from openfdp.ontology import Ontology, load_ontology
+from openfdp.settings import REPO_ROOT
+from openfdp.store.fingerprint import graph_counts
+from openfdp.store.schema import apply_ontology
 
 pytestmark = pytest.mark.integration
 HEX_TOKEN = re.compile(r"\b[0-9a-f]{16,64}\b")  # pseudo_ids, content hashes, batch ids

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from graph_service.settings import Settings
-from graph_service.store.fingerprint import graph_fingerprint
-from graph_service.store.linkage import LinkageError, LinkGraph, task_id
-from loaders.linkage import EvidenceStore, default_path, pseudonymiser_for, run_linkage
-from loaders.linkage.config import DEFAULT_MODEL
-from loaders.model import IdentityEvidence
-from loaders.privacy import looks_like_valid_nhs_number
 from neo4j import Driver
+from openfdp.loaders.linkage import EvidenceStore, default_path, pseudonymiser_for, run_linkage
+from openfdp.loaders.linkage.config import DEFAULT_MODEL
+from openfdp.loaders.model import IdentityEvidence
+from openfdp.loaders.privacy import looks_like_valid_nhs_number
+from openfdp.settings import Settings
+from openfdp.store.fingerprint import graph_fingerprint
+from openfdp.store.linkage import LinkageError, LinkGraph, task_id
 from tests.conftest import make_test_settings
 
 pytestmark = pytest.mark.integration

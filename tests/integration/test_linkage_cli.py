@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from graph_service.settings import Settings
 from neo4j import Driver
+from openfdp.settings import Settings
 from tests.conftest import TEST_BOLT_PORT, TEST_PASSWORD, make_test_settings
 from tests.integration.test_linkage import _review_model, load, population
 

@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from graph_service.settings import REPO_ROOT
-from graph_service.store.fingerprint import graph_counts, graph_fingerprint
-from graph_service.store.schema import apply_ontology
-from graph_service.store.writer import SchemaNotApplied
-from loaders.generate import generate
-from loaders.model import MappedRecord, NodeRow, Outcome, Skipped
-from loaders.pipeline import LoadSummary, fingerprint_files, map_context, run_load
-from loaders.readers import trust_csv
 from neo4j import Driver
-from ontology import Ontology, load_ontology
+from openfdp.loaders.generate import generate
+from openfdp.loaders.model import MappedRecord, NodeRow, Outcome, Skipped
+from openfdp.loaders.pipeline import LoadSummary, fingerprint_files, map_context, run_load
+from openfdp.loaders.readers import trust_csv
+from openfdp.ontology import Ontology, load_ontology
+from openfdp.settings import REPO_ROOT
+from openfdp.store.fingerprint import graph_counts, graph_fingerprint
+from openfdp.store.schema import apply_ontology
+from openfdp.store.writer import SchemaNotApplied
 
 pytestmark = pytest.mark.integration
 DATA = REPO_ROOT.parent / "shared" / "data"

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from graph_service.settings import REPO_ROOT, Settings
-from graph_service.store.schema import apply_ontology
-from loaders.generate import generate
 from neo4j import Driver
-from ontology import load_ontology
+from openfdp.loaders.generate import generate
+from openfdp.ontology import load_ontology
+from openfdp.settings import REPO_ROOT, Settings
+from openfdp.store.schema import apply_ontology
 
 pytestmark = pytest.mark.integration
 DATA = REPO_ROOT.parent / "shared" / "data"
@@ -31,7 +31,7 @@ def run(
         "COLUMNS": "160",
     }
     return subprocess.run(
-        [sys.executable, "-m", "graph_service.cli", *args],
+        [sys.executable, "-m", "openfdp.cli", *args],
         capture_output=True, text=True, env=env, timeout=300, check=False,
     )  # fmt: skip
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from neo4j.exceptions import ConstraintError
 
-from graph_service.store.schema import SchemaApplyError, applied_version, apply_ontology
 from neo4j import Driver
-from ontology import SOURCE_DIR, Ontology, load_ontology
-from ontology.cypher_ddl import schema_objects
+from openfdp.ontology import SOURCE_DIR, Ontology, load_ontology
+from openfdp.ontology.cypher_ddl import schema_objects
+from openfdp.store.schema import SchemaApplyError, applied_version, apply_ontology
 
 pytestmark = pytest.mark.integration
 

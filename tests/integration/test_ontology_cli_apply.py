@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from graph_service.cli import app
-from graph_service.cli import ontology as ontology_cli
-from graph_service.settings import Settings
 from neo4j import Driver
-from ontology import load_ontology
+from openfdp.cli import app
+from openfdp.cli import ontology as ontology_cli
+from openfdp.ontology import load_ontology
+from openfdp.settings import Settings
 
 pytestmark = pytest.mark.integration
 

@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
-from graph_service.settings import REPO_ROOT
-from graph_service.store.schema import apply_ontology
-from loaders.generate import generate
-from loaders.pipeline import fingerprint_files, map_context, run_load
-from loaders.privacy import looks_like_valid_nhs_number, normalise_postcode
-from loaders.readers import trust_csv
 from neo4j import Driver
-from ontology import load_ontology
+from openfdp.loaders.generate import generate
+from openfdp.loaders.pipeline import fingerprint_files, map_context, run_load
+from openfdp.loaders.privacy import looks_like_valid_nhs_number, normalise_postcode
+from openfdp.loaders.readers import trust_csv
+from openfdp.ontology import load_ontology
+from openfdp.settings import REPO_ROOT
+from openfdp.store.schema import apply_ontology
 
 pytestmark = pytest.mark.integration
 DATA = REPO_ROOT.parent / "shared" / "data"

@@ -11,8 +11,8 @@ from contextlib import contextmanager
 import httpx
 import uvicorn
 
-from graph_service.api.app import create_app
-from graph_service.settings import Settings
+from openfdp.api.app import create_app
+from openfdp.settings import Settings
 
 START_BOUND_S = 60.0
 

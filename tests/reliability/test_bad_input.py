@@ -34,10 +34,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from loaders.model import MapContext, MappedRecord, Outcome, Rejection, Skipped
-from loaders.pipeline import LoadSummary, map_context, run_load
-from loaders.readers import fhir, hl7v2, trust_csv
-from ontology import Ontology, load_ontology
+from openfdp.loaders.model import MapContext, MappedRecord, Outcome, Rejection, Skipped
+from openfdp.loaders.pipeline import LoadSummary, map_context, run_load
+from openfdp.loaders.readers import fhir, hl7v2, trust_csv
+from openfdp.ontology import Ontology, load_ontology
 
 pytestmark = pytest.mark.unit
 
@@ -573,7 +573,7 @@ def test_csv_empty_and_header_only_files(name: str, tmp_path: Path) -> None:
     summary = load_dry("csv", outs, tmp_path / "q")
     assert (summary.read, summary.loaded, summary.quarantined) == (0, 0, 0)
     # named explicitly, an empty file is a clear error (it matches no extract), not a crash
-    from loaders.errors import LoaderError  # noqa: PLC0415
+    from openfdp.loaders.errors import LoaderError  # noqa: PLC0415
 
     with pytest.raises(LoaderError, match="matches none of the trust extracts"):
         list(trust_csv.outcomes([folder / f"{ex.name}-EMPTY.csv"], CTX))
@@ -625,7 +625,7 @@ def test_csv_file_in_utf16_is_a_clear_error_not_a_crash(tmp_path: Path) -> None:
     ex = BY_NAME["staff"]
     path = tmp_path / "staff.csv"
     path.write_bytes((",".join(ex.header) + "\n" + ",".join(ex.good.values())).encode("utf-16"))
-    from loaders.errors import UnknownExtract  # noqa: PLC0415
+    from openfdp.loaders.errors import UnknownExtract  # noqa: PLC0415
 
     with pytest.raises(UnknownExtract, match="matches none of the trust extracts"):
         list(trust_csv.outcomes([path], CTX))

@@ -20,13 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from graph_service.cli.load import load_feed
-from graph_service.settings import REPO_ROOT, Settings
-from graph_service.store.fingerprint import graph_counts, graph_fingerprint
-from graph_service.store.schema import apply_ontology
-from loaders.generate import generate
 from neo4j import Driver
-from ontology import Ontology, load_ontology
+from openfdp.cli.load import load_feed
+from openfdp.loaders.generate import generate
+from openfdp.ontology import Ontology, load_ontology
+from openfdp.settings import REPO_ROOT, Settings
+from openfdp.store.fingerprint import graph_counts, graph_fingerprint
+from openfdp.store.schema import apply_ontology
 from tests.conftest import wipe
 
 pytestmark = pytest.mark.reliability
@@ -111,7 +111,7 @@ def test_killed_loads_rerun_to_the_clean_graph(
     assert _source_records(neo4j_driver) == total > 1000
 
     cmd = [
-        sys.executable, "-m", "graph_service.cli", "load", "csv", str(extract),
+        sys.executable, "-m", "openfdp.cli", "load", "csv", str(extract),
         "--batch-size", str(BATCH), "--quarantine", str(qdir),
     ]  # fmt: skip
     report = []

@@ -22,12 +22,12 @@ from typing import Any
 import httpx
 import pytest
 
-from graph_service.api.audit import AUDIT_REFUSED, audit_dir
-from graph_service.api.auth import mint_token
-from graph_service.api.errors import UNAVAILABLE_MESSAGE
-from graph_service.settings import Settings
-from graph_service.store import local_server
-from graph_service.store.audit_log import LOG_NAME, AuditLog
+from openfdp.api.audit import AUDIT_REFUSED, audit_dir
+from openfdp.api.auth import mint_token
+from openfdp.api.errors import UNAVAILABLE_MESSAGE
+from openfdp.settings import Settings
+from openfdp.store import local_server
+from openfdp.store.audit_log import LOG_NAME, AuditLog
 from tests.conftest import make_test_settings
 from tests.reliability.served_api import free_port, served_api
 

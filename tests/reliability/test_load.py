@@ -34,16 +34,16 @@ from typing import Any
 import httpx
 import pytest
 
-from graph_service.api.audit import audit_dir
-from graph_service.api.auth import mint_token
-from graph_service.settings import REPO_ROOT, Settings
-from graph_service.store.audit_log import AuditLog
-from graph_service.store.schema import apply_ontology
-from loaders.generate import generate
-from loaders.pipeline import fingerprint_files, map_context, run_load
-from loaders.readers import ods, trust_csv
 from neo4j import Driver
-from ontology import load_ontology
+from openfdp.api.audit import audit_dir
+from openfdp.api.auth import mint_token
+from openfdp.loaders.generate import generate
+from openfdp.loaders.pipeline import fingerprint_files, map_context, run_load
+from openfdp.loaders.readers import ods, trust_csv
+from openfdp.ontology import load_ontology
+from openfdp.settings import REPO_ROOT, Settings
+from openfdp.store.audit_log import AuditLog
+from openfdp.store.schema import apply_ontology
 from tests.reliability.served_api import free_port
 
 pytestmark = pytest.mark.reliability
@@ -176,7 +176,7 @@ def api(tmp_path: Path, test_settings: Settings) -> Iterator[tuple[str, Settings
     }
     if not settings.neo4j.external:
         env.pop("NEO4J_URI", None)
-    cmd = [sys.executable, "-m", "graph_service.cli", "serve", "--host", "127.0.0.1"]
+    cmd = [sys.executable, "-m", "openfdp.cli", "serve", "--host", "127.0.0.1"]
     proc = subprocess.Popen(
         [*cmd, "--port", str(port)],
         env=env,

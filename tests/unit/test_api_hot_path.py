@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from graph_service.api import auth
-from graph_service.api.audit import AuditTrail, OperationInfo
-from graph_service.api.context import Principal
-from graph_service.api.errors import ServiceUnavailableError, Unauthenticated
-from graph_service.settings import Settings
-from graph_service.store.audit_log import AuditLog
+from openfdp.api import auth
+from openfdp.api.audit import AuditTrail, OperationInfo
+from openfdp.api.context import Principal
+from openfdp.api.errors import ServiceUnavailableError, Unauthenticated
+from openfdp.settings import Settings
+from openfdp.store.audit_log import AuditLog
 from tests.conftest import make_test_settings
 
 pytestmark = pytest.mark.unit

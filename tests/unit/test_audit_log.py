@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from graph_service.store.audit_log import (
+from openfdp.store.audit_log import (
     GENESIS,
     HEAD_SIZE,
     AuditLog,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from graphql import FragmentDefinitionNode, OperationDefinitionNode, build_schema, parse, validate
 
-from graph_service.api.complexity import complexity_rule, operation_cost
+from openfdp.api.complexity import complexity_rule, operation_cost
 
 pytestmark = pytest.mark.unit
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from graph_service.api.routes_cypher import SCOPE_PREDICATES
-from graph_service.store.cypher_scope import ScopeRefused, scope_query
-from ontology import load_ontology
+from openfdp.api.routes_cypher import SCOPE_PREDICATES
+from openfdp.ontology import load_ontology
+from openfdp.store.cypher_scope import ScopeRefused, scope_query
 
 pytestmark = pytest.mark.unit
 

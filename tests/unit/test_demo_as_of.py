@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from graph_service.cli import app
+from openfdp.cli import app
 
 pytestmark = pytest.mark.unit
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph_service.api.disclosure import (
+from openfdp.api.disclosure import (
     POLICY,
     DisclosurePolicy,
     control_count,

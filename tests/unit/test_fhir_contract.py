@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from graph_service.settings import REPO_ROOT
-from loaders.model import MapContext, MappedRecord, NodeRow, Outcome
-from loaders.privacy import Pseudonymiser
-from loaders.readers import fhir, hl7v2, ods
-from ontology import Ontology, load_ontology
+from openfdp.loaders.model import MapContext, MappedRecord, NodeRow, Outcome
+from openfdp.loaders.privacy import Pseudonymiser
+from openfdp.loaders.readers import fhir, hl7v2, ods
+from openfdp.ontology import Ontology, load_ontology
+from openfdp.settings import REPO_ROOT
 
 pytestmark = pytest.mark.unit
 DATA = REPO_ROOT.parent / "shared" / "data"

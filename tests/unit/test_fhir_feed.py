@@ -13,13 +13,21 @@ from typing import Any
 
 import pytest
 
-from graph_service.settings import REPO_ROOT
-from loaders.mapping.fhir_common import as_list
-from loaders.mapping.ods import surrogate_ods
-from loaders.model import MapContext, MappedRecord, NodeRow, Outcome, Rejection, RelRow, Skipped
-from loaders.privacy import Pseudonymiser, looks_like_valid_nhs_number, normalise_postcode
-from loaders.readers import fhir
-from loaders.readers.fhir_xml import read_entries
+from openfdp.loaders.mapping.fhir_common import as_list
+from openfdp.loaders.mapping.ods import surrogate_ods
+from openfdp.loaders.model import (
+    MapContext,
+    MappedRecord,
+    NodeRow,
+    Outcome,
+    Rejection,
+    RelRow,
+    Skipped,
+)
+from openfdp.loaders.privacy import Pseudonymiser, looks_like_valid_nhs_number, normalise_postcode
+from openfdp.loaders.readers import fhir
+from openfdp.loaders.readers.fhir_xml import read_entries
+from openfdp.settings import REPO_ROOT
 
 pytestmark = pytest.mark.unit
 DATA = REPO_ROOT.parent / "shared" / "data"

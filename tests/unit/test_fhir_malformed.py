@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from graph_service.settings import REPO_ROOT
-from loaders.model import MapContext, MappedRecord, Outcome, Rejection
-from loaders.privacy import Pseudonymiser
-from loaders.readers import fhir
+from openfdp.loaders.model import MapContext, MappedRecord, Outcome, Rejection
+from openfdp.loaders.privacy import Pseudonymiser
+from openfdp.loaders.readers import fhir
+from openfdp.settings import REPO_ROOT
 
 pytestmark = pytest.mark.unit
 DATA = REPO_ROOT.parent / "shared" / "data"

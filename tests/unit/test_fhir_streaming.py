@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from loaders.model import MapContext, Outcome
-from loaders.privacy import Pseudonymiser
-from loaders.readers import fhir
+from openfdp.loaders.model import MapContext, Outcome
+from openfdp.loaders.privacy import Pseudonymiser
+from openfdp.loaders.readers import fhir
 
 pytestmark = pytest.mark.unit
 CTX = MapContext(Pseudonymiser(b"test-key", "test-domain"))

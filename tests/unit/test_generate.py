@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from graph_service.settings import REPO_ROOT
-from loaders.generate import AS_OF, generate
-from loaders.generate.reference import wait_shapes
-from loaders.privacy import nhs_number_is_valid
-from loaders.rtt import StatusEvent, derive_periods
+from openfdp.loaders.generate import AS_OF, generate
+from openfdp.loaders.generate.reference import wait_shapes
+from openfdp.loaders.privacy import nhs_number_is_valid
+from openfdp.loaders.rtt import StatusEvent, derive_periods
+from openfdp.settings import REPO_ROOT
 
 pytestmark = pytest.mark.unit
 DATA = REPO_ROOT.parent / "shared" / "data"

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from graph_service.settings import REPO_ROOT
-from loaders.mapping.hl7v2 import map_message, parse_ts
-from loaders.model import MapContext, MappedRecord, Outcome, Rejection, Skipped
-from loaders.privacy import Pseudonymiser, looks_like_valid_nhs_number
-from loaders.readers import hl7v2
+from openfdp.loaders.mapping.hl7v2 import map_message, parse_ts
+from openfdp.loaders.model import MapContext, MappedRecord, Outcome, Rejection, Skipped
+from openfdp.loaders.privacy import Pseudonymiser, looks_like_valid_nhs_number
+from openfdp.loaders.readers import hl7v2
+from openfdp.settings import REPO_ROOT
 
 pytestmark = pytest.mark.unit
 DATA = REPO_ROOT.parent / "shared" / "data"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from graph_service.settings import REPO_ROOT
-from loaders.readers import hl7v2
+from openfdp.loaders.readers import hl7v2
+from openfdp.settings import REPO_ROOT
 
 pytestmark = pytest.mark.unit
 A28 = REPO_ROOT.parent / "shared" / "data" / "hl7v2-itk-adt-examples" / "A28_Example.txt"

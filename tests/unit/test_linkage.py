@@ -8,13 +8,19 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from graph_service.store.linkage import LinkageError, task_id
-from loaders.linkage import normalise
-from loaders.linkage.clusters import PersonPair, UnionFind, band, cluster_ids, person_pairs
-from loaders.linkage.config import DEFAULT_MODEL, Thresholds, load_model
-from loaders.linkage.encode import BLOOM_BITS, TOKEN_COLUMNS, Encoder, dice, has_quasi_identifiers
-from loaders.linkage.engine import ScoredPair, TrainingFailed, train
-from loaders.model import IdentityEvidence
+from openfdp.loaders.linkage import normalise
+from openfdp.loaders.linkage.clusters import PersonPair, UnionFind, band, cluster_ids, person_pairs
+from openfdp.loaders.linkage.config import DEFAULT_MODEL, Thresholds, load_model
+from openfdp.loaders.linkage.encode import (
+    BLOOM_BITS,
+    TOKEN_COLUMNS,
+    Encoder,
+    dice,
+    has_quasi_identifiers,
+)
+from openfdp.loaders.linkage.engine import ScoredPair, TrainingFailed, train
+from openfdp.loaders.model import IdentityEvidence
+from openfdp.store.linkage import LinkageError, task_id
 
 pytestmark = pytest.mark.unit
 
@@ -212,9 +218,9 @@ def test_too_few_records_cannot_train() -> None:
 
 
 def test_store_keeps_no_values_in_memory_after_close(tmp_path: Path) -> None:
-    from loaders.linkage import encode  # noqa: PLC0415
-    from loaders.linkage.store import EvidenceStore  # noqa: PLC0415
-    from loaders.privacy import Pseudonymiser  # noqa: PLC0415
+    from openfdp.loaders.linkage import encode  # noqa: PLC0415
+    from openfdp.loaders.linkage.store import EvidenceStore  # noqa: PLC0415
+    from openfdp.loaders.privacy import Pseudonymiser  # noqa: PLC0415
 
     store = EvidenceStore(tmp_path / "e.duckdb", Pseudonymiser(key=b"k", domain="unit"))
     assert (
@@ -234,7 +240,7 @@ def test_store_keeps_no_values_in_memory_after_close(tmp_path: Path) -> None:
 def test_dice_in_sql_equals_dice_in_python() -> None:
     import re  # noqa: PLC0415
 
-    from loaders.linkage.engine import _connection, expand_dice  # noqa: PLC0415
+    from openfdp.loaders.linkage.engine import _connection, expand_dice  # noqa: PLC0415
 
     names = ["Catherine", "Catharine", "Oliver", "Olivia", None]
     rows = []

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from graph_service.settings import REPO_ROOT
-from loaders.mapping import ods as mapping
-from loaders.model import MapContext, MappedRecord, Outcome, Rejection, Skipped
-from loaders.readers import ods
+from openfdp.loaders.mapping import ods as mapping
+from openfdp.loaders.model import MapContext, MappedRecord, Outcome, Rejection, Skipped
+from openfdp.loaders.readers import ods
+from openfdp.settings import REPO_ROOT
 
 pytestmark = pytest.mark.unit
 DATA = REPO_ROOT.parent / "shared" / "data"

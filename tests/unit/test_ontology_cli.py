@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from graph_service.cli import app
-from ontology import SOURCE_DIR
+from openfdp.cli import app
+from openfdp.ontology import SOURCE_DIR
 
 pytestmark = pytest.mark.unit
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ontology import SOURCE_DIR, OntologyError, compile_sources, load_ontology
+from openfdp.ontology import SOURCE_DIR, OntologyError, compile_sources, load_ontology
 
 pytestmark = pytest.mark.unit
 

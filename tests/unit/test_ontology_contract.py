@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ontology import load_ontology
+from openfdp.ontology import load_ontology
 
 pytestmark = pytest.mark.unit
 

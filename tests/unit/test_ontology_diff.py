@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ontology import SOURCE_DIR, Ontology, load_ontology
-from ontology.diff import diff
+from openfdp.ontology import SOURCE_DIR, Ontology, load_ontology
+from openfdp.ontology.diff import diff
 
 pytestmark = pytest.mark.unit
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from ontology import load_ontology
-from ontology.picture import layout, to_svg
-from ontology.reference import to_markdown
+from openfdp.ontology import load_ontology
+from openfdp.ontology.picture import layout, to_svg
+from openfdp.ontology.reference import to_markdown
 
 pytestmark = pytest.mark.unit
 

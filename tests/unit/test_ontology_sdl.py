@@ -15,8 +15,8 @@ from graphql import (
 )
 from graphql.type import GraphQLNonNull
 
-from ontology import SOURCE_DIR, load_ontology
-from ontology.graphql_sdl import enum_name, enum_value, to_sdl
+from openfdp.ontology import SOURCE_DIR, load_ontology
+from openfdp.ontology.graphql_sdl import enum_name, enum_value, to_sdl
 
 pytestmark = pytest.mark.unit
 

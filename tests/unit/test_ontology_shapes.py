@@ -9,9 +9,9 @@ import pytest
 from pyshacl import validate
 from rdflib import Graph
 
-from ontology import SHAPES_DIR, load_ontology
-from ontology.compile import ontology_graph, shapes_graph
-from ontology.shacl import check_shapes, to_shacl
+from openfdp.ontology import SHAPES_DIR, load_ontology
+from openfdp.ontology.compile import ontology_graph, shapes_graph
+from openfdp.ontology.shacl import check_shapes, to_shacl
 
 pytestmark = pytest.mark.unit
 

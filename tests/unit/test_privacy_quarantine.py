@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from loaders.quarantine import QuarantineFile, redact
+from openfdp.loaders.quarantine import QuarantineFile, redact
 
 pytestmark = pytest.mark.unit
 

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from loaders.rtt import StatusEvent, derive_periods
+from openfdp.loaders.rtt import StatusEvent, derive_periods
 
 pytestmark = pytest.mark.unit
 

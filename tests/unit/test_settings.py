@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from graph_service.settings import DEV_HMAC_KEY, Settings
+from openfdp.settings import DEV_HMAC_KEY, Settings
 
 pytestmark = pytest.mark.unit
 

@@ -7,13 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from loaders.errors import UnknownExtract
-from loaders.mapping.trust_csv_common import Line
-from loaders.mapping.trust_csv_patient import map_opt_out, map_outpatient, map_waiting_list_group
-from loaders.mapping.trust_csv_resources import map_dpa, map_staff, map_ward_bed
-from loaders.model import MapContext, MappedRecord, Rejection
-from loaders.privacy import Pseudonymiser
-from loaders.readers import trust_csv
+from openfdp.loaders.errors import UnknownExtract
+from openfdp.loaders.mapping.trust_csv_common import Line
+from openfdp.loaders.mapping.trust_csv_patient import (
+    map_opt_out,
+    map_outpatient,
+    map_waiting_list_group,
+)
+from openfdp.loaders.mapping.trust_csv_resources import map_dpa, map_staff, map_ward_bed
+from openfdp.loaders.model import MapContext, MappedRecord, Rejection
+from openfdp.loaders.privacy import Pseudonymiser
+from openfdp.loaders.readers import trust_csv
 
 pytestmark = pytest.mark.unit
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from loaders.model import MappedRecord, NodeRow, Outcome, Rejection, Skipped
-from loaders.pipeline import batch_id_for, fingerprint_files, run_load
-from ontology import load_ontology
+from openfdp.loaders.model import MappedRecord, NodeRow, Outcome, Rejection, Skipped
+from openfdp.loaders.pipeline import batch_id_for, fingerprint_files, run_load
+from openfdp.ontology import load_ontology
 
 pytestmark = pytest.mark.unit
 

@@ -6,9 +6,9 @@ from datetime import date, time
 
 import pytest
 
-from loaders.model import MappedRecord, NodeRow, RelRow
-from loaders.validation import OntologyIndex
-from ontology import load_ontology
+from openfdp.loaders.model import MappedRecord, NodeRow, RelRow
+from openfdp.loaders.validation import OntologyIndex
+from openfdp.ontology import load_ontology
 
 pytestmark = pytest.mark.unit
 INDEX = OntologyIndex(load_ontology())

@@ -1,3 +1,0 @@
-from graph_service.cli import main
-
-main()

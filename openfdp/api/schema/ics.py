@@ -1,0 +1,233 @@
+"""ICS views: the waiting list (aggregate, disclosure-controlled), long waiters and
+validation candidates (record-level lists of pathways, scoped like ``pathways``).
+
+Every count in ``waitingList`` passes the disclosure policy in
+:mod:`openfdp.api.disclosure` (0 stays 0, 1–7 suppressed, others rounded to the
+nearest 5) and percentages come from the controlled cells; the policy's name and version are
+returned with the figures. Aggregates read only the caller's ``scope.aggregate_providers``
+and leave out NDOO opted-out persons for secondary uses.
+"""
+
+from __future__ import annotations
+
+import datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+
+from openfdp.api import disclosure
+from openfdp.api.errors import AccessDenied, BadRequest
+from openfdp.api.schema import codes
+from openfdp.api.schema.common import (
+    After,
+    AsOf,
+    Connection,
+    First,
+    Info,
+    fetch,
+    page_of,
+    slice_connection,
+    today,
+)
+from openfdp.api.schema.pathways import Pathway, PathwayOrder, pathway_page
+from openfdp.store.queries import ics as q
+
+WEEK_BANDS = ("0-18", "18-52", "52-65", "65-78", "78-104", "104+")
+
+
+@strawberry.enum
+class WaitingListGroupBy(Enum):
+    PROVIDER = "PROVIDER"
+    TFC = "TFC"
+    WEEKS_BAND = "WEEKS_BAND"
+
+
+@strawberry.type(description="The disclosure control policy applied to a result.")
+class DisclosurePolicy:
+    name: str
+    version: str
+
+
+@strawberry.type(
+    description="One group of the waiting list. Counts are disclosure-controlled: "
+    "null means suppressed (1–7), others are rounded to the nearest 5."
+)
+class WaitingListRow:
+    key: str = strawberry.field(description="Provider ODS code, TFC code or weeks band.")
+    label: str | None = strawberry.field(description="Provider name, TFC name or band.")
+    incomplete_pathways: int | None
+    within_18_weeks: int | None
+    pct_within_18_weeks: float | None = strawberry.field(
+        description="From the controlled cells; null when either is suppressed."
+    )
+    over_52_weeks: int | None
+    over_65_weeks: int | None
+    over_78_weeks: int | None
+    over_104_weeks: int | None
+
+
+@strawberry.type(
+    description="Incomplete RTT pathways (open clock periods) of an ICB or a "
+    "provider, grouped, with the disclosure policy applied."
+)
+class WaitingList:
+    as_of: datetime.date
+    group_by: WaitingListGroupBy
+    providers: list[str] = strawberry.field(description="The providers counted.")
+    total: WaitingListRow
+    disclosure_policy: DisclosurePolicy
+    row_list: strawberry.Private[list[WaitingListRow]]
+
+    @strawberry.field
+    def rows(
+        self, info: Info, first: First = None, after: After = None
+    ) -> Connection[WaitingListRow]:
+        return slice_connection(self.row_list, page_of(info.context, first, after))
+
+
+_CELLS = ("total", "within_18", "over_52", "over_65", "over_78", "over_104")
+
+
+def controlled_row(key: str, label: str | None, raw: dict[str, int]) -> WaitingListRow:
+    c = disclosure.control_counts({k: int(raw.get(k, 0)) for k in _CELLS})
+    return WaitingListRow(
+        key=key,
+        label=label,
+        incomplete_pathways=c["total"],
+        within_18_weeks=c["within_18"],
+        pct_within_18_weeks=disclosure.control_percentage(c["within_18"], c["total"]),
+        over_52_weeks=c["over_52"],
+        over_65_weeks=c["over_65"],
+        over_78_weeks=c["over_78"],
+        over_104_weeks=c["over_104"],
+    )
+
+
+def _aggregate_scope(info: Info) -> dict[str, Any]:
+    scope = info.context.scope
+    if scope.anonymous:
+        raise AccessDenied("the waiting list needs a bearer token")
+    if not scope.aggregate_providers:
+        raise AccessDenied("this role and purpose give access to no trust's aggregates")
+    return {
+        "providers": sorted(scope.aggregate_providers),
+        "exclude_opted_out": scope.exclude_opted_out,
+    }
+
+
+def _one_of(icb: str | None, provider: str | None) -> None:
+    if (icb is None) == (provider is None):
+        raise BadRequest("give exactly one of icb or provider")
+
+
+async def resolve_waiting_list(
+    info: Info,
+    *,
+    group_by: WaitingListGroupBy,
+    icb: str | None = None,
+    provider: str | None = None,
+    as_of: AsOf = None,
+) -> WaitingList:
+    _one_of(icb, provider)
+    params = _aggregate_scope(info)
+    when = as_of or today()
+    rows = await fetch(
+        info,
+        q.WAITING_LIST,
+        icb=icb,
+        provider=provider,
+        group_by=group_by.value,
+        as_of=when,
+        **params,
+    )
+    row = rows[0]
+    wanted: list[str] = row["wanted"]
+    if not wanted:
+        raise BadRequest(
+            f"no trust found for {'ICB ' + icb if icb else 'provider ' + str(provider)}"
+        )
+    outside = sorted(set(wanted) - set(params["providers"]))
+    if outside:
+        raise AccessDenied("your access does not cover the aggregates of " + ", ".join(outside))
+    names = {n["ods_code"]: n["name"] for n in row["names"]}
+    groups: dict[str, dict[str, int]] = {g["key"]: g for g in row["groups"]}
+    if group_by is WaitingListGroupBy.WEEKS_BAND:
+        keys = list(WEEK_BANDS)  # every band, zero or not, in order
+    elif group_by is WaitingListGroupBy.PROVIDER:
+        keys = sorted(wanted)
+    else:
+        keys = sorted(groups)
+
+    def label(key: str) -> str | None:
+        if group_by is WaitingListGroupBy.PROVIDER:
+            return names.get(key)
+        if group_by is WaitingListGroupBy.TFC:
+            return codes.label("TFC", key)
+        return f"{key} weeks"
+
+    out = [controlled_row(k, label(k), groups.get(k, {})) for k in keys]
+    totals = {c: sum(int(g[c]) for g in groups.values()) for c in _CELLS}
+    policy = disclosure.policy_info()
+    info.context.audit.record(rows=len(out) + 1)
+    return WaitingList(
+        as_of=when,
+        group_by=group_by,
+        providers=sorted(wanted),
+        total=controlled_row("total", "All", totals),
+        disclosure_policy=DisclosurePolicy(name=policy["policy"], version=policy["version"]),
+        row_list=out,
+    )
+
+
+async def resolve_long_waiters(
+    info: Info,
+    *,
+    icb: str | None = None,
+    provider: str | None = None,
+    min_weeks: int = 52,
+    first: First = None,
+    after: After = None,
+    as_of: AsOf = None,
+) -> Connection[Pathway]:
+    """Open pathways waiting at least ``min_weeks``, longest first (record-level)."""
+    _one_of(icb, provider)
+    if min_weeks < 0:
+        raise BadRequest("minWeeks cannot be negative")
+    return await pathway_page(
+        info,
+        page=page_of(info.context, first, after),
+        as_of=as_of or today(),
+        order=PathwayOrder.WEEKS_WAITING_DESC,
+        icb=icb,
+        provider=provider,
+        status="open",
+        min_days=min_weeks * 7,
+    )
+
+
+async def resolve_validation_candidates(
+    info: Info,
+    *,
+    icb: str | None = None,
+    provider: str | None = None,
+    weeks_without_activity: int = 12,
+    first: First = None,
+    after: After = None,
+    as_of: AsOf = None,
+) -> Connection[Pathway]:
+    """Open pathways with no status event or appointment in the last N weeks, longest
+    waiting first (record-level)."""
+    _one_of(icb, provider)
+    if weeks_without_activity < 1:
+        raise BadRequest("weeksWithoutActivity must be at least 1")
+    return await pathway_page(
+        info,
+        page=page_of(info.context, first, after),
+        as_of=as_of or today(),
+        order=PathwayOrder.WEEKS_WAITING_DESC,
+        icb=icb,
+        provider=provider,
+        status="open",
+        inactive_days=weeks_without_activity * 7,
+    )

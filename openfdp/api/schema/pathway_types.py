@@ -1,0 +1,320 @@
+"""GraphQL types of RTT pathways and persons, and their construction from query rows."""
+
+from __future__ import annotations
+
+import datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+
+from openfdp.api.schema import codes
+from openfdp.api.schema.common import (
+    After,
+    Connection,
+    First,
+    Info,
+    backed_by,
+    build,
+    connection,
+    page_of,
+)
+from openfdp.api.schema.organisations import OrganisationRef
+
+
+@backed_by("RTTPeriod", derived=("days_waited", "weeks_waited"))
+@strawberry.type(description="An RTT clock period, derived from the pathway's status events.")
+class ClockPeriod:
+    period_id: str
+    start_date: datetime.date
+    end_date: datetime.date | None
+    status: str
+    stop_status_code: str | None
+    length_days: int | None
+    breach_date_18w: datetime.date | None
+    breach_date_52w: datetime.date | None
+    breach_date_65w: datetime.date | None
+    breach_date_78w: datetime.date | None
+    breach_date_104w: datetime.date | None
+    nullified: bool | None
+    data_quality_flags: list[str] | None
+    days_waited: int | None = strawberry.field(
+        description="Closed: the period's length; open: days from clock start to asOf."
+    )
+    weeks_waited: int | None = strawberry.field(description="Completed weeks of daysWaited.")
+
+
+@backed_by("RTTStatusEvent", derived=("status_display", "clock_effect"))
+@strawberry.type
+class StatusEvent:
+    event_id: str
+    status_code: str
+    activity_date: datetime.date
+    seq: int | None
+    status_display: str | None = strawberry.field(description="RTT status label.")
+    clock_effect: str | None = strawberry.field(
+        description="START, CONTINUE, STOP or NOT_RTT (null when unknown, e.g. 99)."
+    )
+
+
+@backed_by("Appointment", derived=("site",))
+@strawberry.type
+class Appointment:
+    appointment_id: str
+    appointment_date: datetime.date | None
+    first_attendance_code: str | None
+    attended_or_dna_code: str | None
+    outcome_of_attendance_code: str | None
+    treatment_function_code: str | None
+    consultation_medium_code: str | None
+    site: OrganisationRef | None
+
+
+@backed_by("Procedure")
+@strawberry.type
+class Procedure:
+    procedure_id: str
+    procedure_date: datetime.date | None
+    code_system: str
+    code: str
+    display: str | None
+
+
+@backed_by("Diagnosis")
+@strawberry.type
+class Diagnosis:
+    diagnosis_id: str
+    diagnosis_date: datetime.date | None
+    code_system: str
+    code: str
+    display: str | None
+    is_primary: bool | None
+
+
+@backed_by("PseudonymisedPerson")
+@strawberry.type(description="A pseudonymised person: no identifier leaves the graph.")
+class PersonRef:
+    pseudo_id: str
+    year_of_birth: int | None
+    sex_code: str | None
+    area_code: str | None
+
+
+@backed_by("RTTPathway", derived=("id",))
+@strawberry.type(description="A pathway in brief (as listed for a person).")
+class PathwaySummary:
+    id: strawberry.ID = strawberry.field(description="<ppid_issuer_ods>:<ppid>")
+    ppid: str
+    ppid_issuer_ods: str
+    provider_ods: str
+    treatment_function_code: str | None
+    priority_type_code: str | None
+    referral_request_received_date: datetime.date | None
+    pathway_status: str | None
+
+
+@backed_by(
+    "RTTPathway",
+    derived=(
+        "id",
+        "provider",
+        "treatment_function_name",
+        "weeks_waiting",
+        "days_waiting",
+        "current_period",
+        "clock_periods",
+        "status_events",
+        "appointments",
+        "procedures",
+        "diagnoses",
+        "person",
+        "pathways_at_other_trusts",
+    ),
+)
+@strawberry.type(description="An RTT patient pathway with its clock, activity and person.")
+class Pathway:
+    id: strawberry.ID = strawberry.field(description="<ppid_issuer_ods>:<ppid>")
+    ppid: str
+    ppid_issuer_ods: str
+    provider_ods: str
+    treatment_function_code: str | None
+    priority_type_code: str | None
+    referral_request_received_date: datetime.date | None
+    pathway_status: str | None
+    provider: OrganisationRef
+    treatment_function_name: str | None
+    days_waiting: int | None = strawberry.field(description="Of the latest clock period.")
+    weeks_waiting: int | None = strawberry.field(description="Of the latest clock period.")
+    current_period: ClockPeriod | None = strawberry.field(description="The latest period.")
+    clock_periods: list[ClockPeriod] = strawberry.field(description="By start date.")
+    status_events: list[StatusEvent] = strawberry.field(description="In order of activity.")
+    appointments: list[Appointment]
+    procedures: list[Procedure]
+    diagnoses: list[Diagnosis]
+    person: PersonRef | None
+    pathways_at_other_trusts: list[PathwaySummary] = strawberry.field(
+        description="The same person's pathways at other trusts (through linkage), "
+        "limited to the trusts the caller may read."
+    )
+
+
+@strawberry.enum
+class TimelineKind(Enum):
+    RTT_STATUS = "RTT_STATUS"
+    APPOINTMENT = "APPOINTMENT"
+    ENCOUNTER = "ENCOUNTER"
+    PROCEDURE = "PROCEDURE"
+    DIAGNOSIS = "DIAGNOSIS"
+
+
+@strawberry.type(description="One dated event in a person's records.")
+class TimelineEvent:
+    date: datetime.date | None
+    kind: TimelineKind
+    code: str | None
+    code_system: str | None
+    display: str | None
+    record_id: str
+    pathway_id: str | None
+    provider_ods: str
+
+
+@backed_by("PseudonymisedPerson", derived=("pathways", "timeline"))
+@strawberry.type(
+    description="A pseudonymised person with pathways and a timeline across "
+    "the linked records the caller may read."
+)
+class Person:
+    pseudo_id: str
+    year_of_birth: int | None
+    sex_code: str | None
+    area_code: str | None
+    pathways: list[PathwaySummary]
+    timeline_rows: strawberry.Private[list[TimelineEvent]]
+
+    @strawberry.field
+    def timeline(
+        self, info: Info, first: First = None, after: After = None
+    ) -> Connection[TimelineEvent]:
+        page = page_of(info.context, first, after)
+        rows = self.timeline_rows
+        return connection(rows[page.skip : page.skip + page.limit], len(rows), page)
+
+
+@strawberry.enum
+class PathwayStatus(Enum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@strawberry.enum
+class PathwayOrder(Enum):
+    START_DATE_ASC = "START_DATE_ASC"
+    START_DATE_DESC = "START_DATE_DESC"
+    WEEKS_WAITING_ASC = "WEEKS_WAITING_ASC"
+    WEEKS_WAITING_DESC = "WEEKS_WAITING_DESC"
+
+
+@strawberry.input
+class PathwayFilter:
+    provider: str | None = None
+    icb: str | None = strawberry.field(
+        default=None, description="Only pathways at this ICB's trusts."
+    )
+    treatment_function_code: str | None = None
+    status: PathwayStatus | None = None
+    min_weeks_waiting: int | None = strawberry.field(
+        default=None, description="Latest clock period waited at least this many weeks."
+    )
+    max_weeks_waiting: int | None = strawberry.field(
+        default=None, description="Latest clock period waited fewer than this many weeks."
+    )
+
+
+# ---------------------------------------------------------------- row -> type
+
+
+def pathway_id(issuer: str, ppid: str) -> str:
+    return f"{issuer}:{ppid}"
+
+
+def _period(row: dict[str, Any], as_of: datetime.date) -> ClockPeriod:
+    period = build(ClockPeriod, row)
+    if period.end_date is None:
+        days: int | None = (as_of - period.start_date).days
+    else:
+        days = period.length_days
+        if days is None:
+            days = (period.end_date - period.start_date).days
+    period.days_waited = days
+    period.weeks_waited = None if days is None else days // 7
+    return period
+
+
+def _event(row: dict[str, Any]) -> StatusEvent:
+    code = row.get("status_code")
+    return build(
+        StatusEvent,
+        row,
+        status_display=codes.label("RTT_STATUS", code),
+        clock_effect=codes.CLOCK_EFFECT.get(code or ""),
+    )
+
+
+def summary(row: dict[str, Any]) -> PathwaySummary:
+    return build(
+        PathwaySummary, row, id=strawberry.ID(pathway_id(row["ppid_issuer_ods"], row["ppid"]))
+    )
+
+
+def to_pathway(row: dict[str, Any], as_of: datetime.date) -> Pathway:
+    periods = [_period(p, as_of) for p in row.get("periods") or []]
+    current = periods[-1] if periods else None
+    person = row.get("person")
+    appointments = []
+    for a in row.get("appointments") or []:
+        site = a.get("site")
+        ref = (
+            None
+            if site is None
+            else OrganisationRef(ods_code=site["ods_code"], name=site["name"], kinds=["Site"])
+        )
+        appointments.append(build(Appointment, a, site=ref))
+    return build(
+        Pathway,
+        row,
+        id=strawberry.ID(pathway_id(row["ppid_issuer_ods"], row["ppid"])),
+        provider=OrganisationRef(
+            ods_code=row["provider_ods"], name=row.get("provider_name"), kinds=["NHSTrust"]
+        ),
+        treatment_function_name=codes.label("TFC", row.get("treatment_function_code")),
+        days_waiting=current.days_waited if current else None,
+        weeks_waiting=current.weeks_waited if current else None,
+        current_period=current,
+        clock_periods=periods,
+        status_events=[_event(e) for e in row.get("events") or []],
+        appointments=appointments,
+        procedures=[build(Procedure, x) for x in row.get("procedures") or []],
+        diagnoses=[build(Diagnosis, x) for x in row.get("diagnoses") or []],
+        person=None if person is None else build(PersonRef, person),
+        pathways_at_other_trusts=[summary(x) for x in row.get("linked_pathways") or []],
+    )
+
+
+def timeline_events(rows: list[dict[str, Any]]) -> list[TimelineEvent]:
+    """Events in date order; one event per record (a procedure reached through both its
+    encounter and its pathway keeps the pathway)."""
+    chosen: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in rows:
+        key = (r["kind"], r["record_id"])
+        if key not in chosen or (chosen[key].get("pathway_id") is None and r.get("pathway_id")):
+            chosen[key] = r
+    events = []
+    for r in chosen.values():
+        kind = TimelineKind(r["kind"])
+        display = r.get("display")
+        if display is None and kind is TimelineKind.RTT_STATUS:
+            display = codes.label("RTT_STATUS", r.get("code"))
+        events.append(build(TimelineEvent, r, kind=kind, display=display))
+    events.sort(key=lambda e: (e.date or datetime.date.max, e.kind.value, e.record_id))
+    return events

@@ -1,0 +1,3 @@
+from openfdp.cli import main
+
+main()

@@ -1,0 +1,246 @@
+"""`openfdp load csv|fhir|ods|hl7 PATH...`: load a feed into the graph.
+
+Exit codes: 0 everything loaded (or skipped with a stated reason), 1 some records were
+quarantined, 2 a configuration or connection error (one line, no traceback).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from openfdp.cli._common import console, err_console, settings
+from openfdp.loaders.errors import FeedNotAvailable, LoaderError
+from openfdp.loaders.model import MapContext, Outcome
+from openfdp.loaders.pipeline import LoadSummary, fingerprint_files, map_context, run_load
+from openfdp.settings import Settings
+from openfdp.store.driver import open_driver
+
+app = typer.Typer(
+    help="Load a feed (trust CSV extracts, FHIR, ODS, HL7 v2) into the graph.", no_args_is_help=True
+)
+
+#: feed -> (reader module, source name)
+FEEDS = {
+    "csv": ("openfdp.loaders.readers.trust_csv", "csv"),
+    "fhir": ("openfdp.loaders.readers.fhir", "fhir"),
+    "ods": ("openfdp.loaders.readers.ods", "ods"),
+    "hl7": ("openfdp.loaders.readers.hl7v2", "hl7"),
+}
+
+Paths = Annotated[list[Path], typer.Argument(help="Files or folders.", exists=True)]
+SourceOpt = Annotated[
+    str | None,
+    typer.Option("--source", help="ODS code of the providing trust, when rows do not say."),
+]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Read, map and validate; write nothing.")]
+QuarantineOpt = Annotated[
+    Path | None,
+    typer.Option("--quarantine", help="Folder for quarantine files [state dir/quarantine]."),
+]
+BatchOpt = Annotated[
+    int, typer.Option("--batch-size", min=1, help="Records per write transaction.")
+]
+
+
+def reader_for(feed: str) -> Callable[[Sequence[Path], MapContext], Iterator[Outcome]]:
+    module_name, _ = FEEDS[feed]
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and module_name.startswith(exc.name):
+            raise FeedNotAvailable(f"the {feed} feed is not available yet in this version") from exc
+        raise
+    fn: Callable[[Sequence[Path], MapContext], Iterator[Outcome]] = module.outcomes
+    return fn
+
+
+def input_files(feed: str, paths: Sequence[Path]) -> list[Path]:
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            pattern = "*.csv" if feed == "csv" else "**/*"
+            files += sorted(f for f in p.glob(pattern) if f.is_file())
+        else:
+            files.append(p)
+    return files
+
+
+def load_feed(
+    feed: str,
+    paths: Sequence[Path],
+    *,
+    cfg: Settings,
+    driver: Any,
+    ontology: Any,
+    source_ods: str | None = None,
+    dry_run: bool = False,
+    quarantine_dir: Path | None = None,
+    batch_size: int = 2000,
+) -> LoadSummary:
+    """Read one feed and load it, with a progress bar and the linkage evidence store."""
+    read = reader_for(feed)
+    ctx = map_context(
+        hmac_key=cfg.privacy.hmac_key.get_secret_value(),
+        domain=cfg.privacy.domain,
+        ontology=ontology,
+        source_ods=source_ods,
+    )
+    files = input_files(feed, paths)
+    total: int | None = None
+    if feed == "csv":
+        from openfdp.loaders.readers.trust_csv import count_rows  # noqa: PLC0415
+
+        total = count_rows(paths)
+    with ExitStack() as stack:
+        sink = None
+        if not dry_run:
+            sink = _evidence_sink(stack, cfg)
+        progress = stack.enter_context(
+            Progress(
+                SpinnerColumn(), TextColumn(f"load {feed}"), BarColumn(), MofNCompleteColumn(),
+                TimeElapsedColumn(), console=err_console, transient=True,
+            )
+        )  # fmt: skip
+        task = progress.add_task(feed, total=total)
+        return run_load(
+            driver,
+            source=FEEDS[feed][1],
+            outcomes=read(list(paths), ctx),
+            ontology=ontology,
+            input_fingerprint=fingerprint_files(files),
+            quarantine_dir=quarantine_dir or cfg.state_dir / "quarantine",
+            batch_size=batch_size,
+            identity_sink=sink,
+            dry_run=dry_run,
+            progress=lambda n: progress.advance(task, n),
+            database=cfg.neo4j.database,
+        )
+
+
+def _evidence_sink(stack: ExitStack, cfg: Settings) -> Callable[[list[Any]], None] | None:
+    try:
+        from openfdp.loaders.linkage import EvidenceStore, default_path, pseudonymiser_for  # noqa: PLC0415
+    except ImportError:  # linkage not installed in this version: load without it
+        return None
+    store = stack.enter_context(EvidenceStore(default_path(cfg.state_dir), pseudonymiser_for(cfg)))
+
+    def sink(items: list[Any]) -> None:
+        store.add(items)
+
+    return sink
+
+
+def summary_table(summaries: Sequence[tuple[str, LoadSummary]]) -> Table:
+    """Counts per feed; skip and quarantine reasons follow in :func:`reasons_table`."""
+    table = Table(title="openfdp load")
+    for col in ("feed", "read", "loaded", "quarantined", "skipped", "seconds", "records/s"):
+        table.add_column(col, justify="left" if col == "feed" else "right", no_wrap=True)
+    for feed, s in summaries:
+        table.add_row(
+            feed + (" (dry run)" if s.dry_run else ""), f"{s.read:,}", f"{s.loaded:,}",
+            f"{s.quarantined:,}", f"{s.skipped:,}", f"{s.seconds:.1f}", f"{s.records_per_s:,.0f}",
+        )  # fmt: skip
+    return table
+
+
+def reasons_table(summaries: Sequence[tuple[str, LoadSummary]], top: int = 10) -> Table | None:
+    rows = [
+        (feed, kind, reason, n)
+        for feed, s in summaries
+        for kind, counts in (
+            ("skipped", s.skipped_by_reason),
+            ("quarantined", s.quarantined_by_reason),
+        )
+        for reason, n in sorted(counts.items(), key=lambda kv: -kv[1])[:top]
+    ]
+    if not rows:
+        return None
+    table = Table(title="reasons (largest first)")
+    for col in ("feed", "outcome", "reason", "records"):
+        table.add_column(col, justify="right" if col == "records" else "left")
+    for feed, kind, reason, n in rows:
+        table.add_row(feed, kind, reason, f"{n:,}")
+    return table
+
+
+def print_summary(summaries: Sequence[tuple[str, LoadSummary]]) -> None:
+    console.print(summary_table(summaries))
+    reasons = reasons_table(summaries)
+    if reasons is not None:
+        console.print(reasons)
+    for _, s in summaries:
+        if s.quarantine_file is not None:
+            console.print(f"quarantined records: {s.quarantine_file}")
+
+
+def _run(
+    feed: str,
+    paths: list[Path],
+    *,
+    source: str | None,
+    dry_run: bool,
+    quarantine: Path | None,
+    batch: int,
+) -> None:
+    from openfdp.ontology import load_ontology  # noqa: PLC0415
+
+    cfg = settings()
+    try:
+        reader_for(feed)
+        if feed == "csv":  # a file that is no extract fails here, before any connection
+            from openfdp.loaders.readers.trust_csv import plan  # noqa: PLC0415
+
+            plan(paths)
+        ontology = load_ontology()
+        with ExitStack() as stack:
+            driver = None if dry_run else stack.enter_context(open_driver(cfg))
+            summary = load_feed(
+                feed, paths, cfg=cfg, driver=driver, ontology=ontology, source_ods=source,
+                dry_run=dry_run, quarantine_dir=quarantine, batch_size=batch,
+            )  # fmt: skip
+    except LoaderError as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    print_summary([(feed, summary)])
+    raise typer.Exit(1 if summary.quarantined else 0)
+
+
+FEED_HELP = {
+    "csv": "Trust CSV extracts (docs/formats.md): files, or folders of them.",
+    "fhir": "FHIR R4 bundles (JSON) and UK Core resources (XML).",
+    "ods": "ODS reference data (trusts, sub-ICB locations, ICBs, GP practices).",
+    "hl7": "HL7 v2 ADT messages.",
+}
+
+
+def _feed_command(feed: str) -> Callable[..., None]:
+    def command(
+        paths: Paths,
+        source: SourceOpt = None,
+        dry_run: DryRun = False,
+        quarantine: QuarantineOpt = None,
+        batch_size: BatchOpt = 2000,
+    ) -> None:
+        _run(feed, paths, source=source, dry_run=dry_run, quarantine=quarantine, batch=batch_size)
+
+    command.__doc__ = FEED_HELP[feed]
+    return command
+
+
+for _feed in FEED_HELP:
+    app.command(_feed)(_feed_command(_feed))

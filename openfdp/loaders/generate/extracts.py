@@ -1,0 +1,414 @@
+"""The synthetic trust extracts for one ICS (docs/formats.md), deterministic for a seed.
+
+Waiting-list size, share within 18 weeks and median wait per trust x treatment function
+follow NHS England's published incomplete-pathway statistics; people attend one or more
+of the ICS's trusts, each trust holding its own (sometimes wrong) copy of their details.
+The truth (which row is which person) goes to ``answers.csv`` only.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from openfdp.loaders.generate.people import Person, make_person, trust_copy
+from openfdp.loaders.generate.reference import (
+    DEFAULT_ICB,
+    Trust,
+    WaitShape,
+    icb_trusts,
+    wait_shapes,
+)
+
+AS_OF = date(2026, 3, 31)  # the census date of the published statistics (March 2026)
+
+PATIENT_COLS = [
+    "provider_ods",
+    "local_patient_id",
+    "nhs_number",
+    "given_name",
+    "family_name",
+    "birth_date",
+    "sex",
+    "postcode",
+    "address_line",
+]
+COLUMNS: dict[str, list[str]] = {
+    "waiting_list": [
+        *PATIENT_COLS,
+        "ppid",
+        "ppid_issuer_ods",
+        "referral_id",
+        "referral_received_date",
+        "source_of_referral",
+        "tfc",
+        "priority_type",
+        "wl_entry_id",
+        "waiting_list_type",
+        "decided_to_admit_date",
+        "tci_date",
+        "intended_management",
+        "event_seq",
+        "status_code",
+        "activity_date",
+        "dna_communicated",
+        "ipt_receiving_ods",
+    ],
+    "outpatient_appointments": [
+        *PATIENT_COLS,
+        "appointment_id",
+        "ppid",
+        "ppid_issuer_ods",
+        "site_ods",
+        "appointment_date",
+        "first_attendance",
+        "attended_or_dna",
+        "outcome_of_attendance",
+        "tfc",
+        "consultation_medium",
+    ],
+    "theatre_sessions": [
+        "provider_ods",
+        "site_ods",
+        "theatre_code",
+        "theatre_name",
+        "theatre_type",
+        "session_id",
+        "session_date",
+        "am_pm",
+        "session_type",
+        "status",
+        "planned_minutes",
+        "booked_minutes",
+        "used_minutes",
+        "tfc",
+    ],
+    "theatre_bookings": [
+        "provider_ods",
+        "booking_id",
+        "session_id",
+        "wl_entry_id",
+        "booking_status",
+        "expected_minutes",
+        "actual_minutes",
+        "cancelled_on_the_day",
+    ],
+    "staff": [
+        "provider_ods",
+        "staff_local_id",
+        "role_code",
+        "role_name",
+        "main_specialty_code",
+        "active",
+    ],
+    "rosters": [
+        "provider_ods",
+        "shift_id",
+        "staff_local_id",
+        "site_ods",
+        "shift_date",
+        "start_time",
+        "end_time",
+        "shift_type",
+    ],
+    "wards_beds": [
+        "provider_ods",
+        "site_ods",
+        "ward_code",
+        "ward_name",
+        "bed_code",
+        "bed_type",
+        "status",
+    ],
+    "supplier_contracts": [
+        "buyer_ods",
+        "ocid",
+        "title",
+        "supplier_id",
+        "supplier_name",
+        "companies_house_number",
+        "product_id",
+        "product_name",
+        "value_amount",
+        "currency",
+        "start_date",
+        "end_date",
+    ],
+    "data_processing_agreements": [
+        "dpa_id",
+        "controller_ods",
+        "processor_supplier_id",
+        "sub_processor_supplier_ids",
+        "product_id",
+        "contract_ocid",
+        "purposes",
+        "data_categories",
+        "effective_from",
+        "effective_to",
+    ],
+    "opt_outs": ["nhs_number"],
+}
+ANSWER_COLS = ["source_file", "row_key", "provider_ods", "local_patient_id", "true_person_id"]
+ROLES = [
+    ("CONS", "Consultant"),
+    ("REG", "Specialty registrar"),
+    ("ANAES", "Anaesthetist"),
+    ("SN", "Staff nurse"),
+    ("ODP", "Operating department practitioner"),
+    ("HCA", "Healthcare assistant"),
+]
+SUPPLIERS = [
+    ("SUP-0001", "Meridian Health Records Ltd", "Electronic patient record"),
+    ("SUP-0002", "Larkfield Analytics Ltd", "Federated data platform"),
+    ("SUP-0003", "Northmoor Cloud Hosting Ltd", "Hosting"),
+    ("SUP-0004", "Brightwater Theatre Systems Ltd", "Theatre management system"),
+]
+
+
+@dataclass
+class GenerateSummary:
+    out: Path
+    trusts: list[str]
+    icb: str
+    persons: int
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+class _Files:
+    """Open CSV writers per (extract, trust); rows counted per extract."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self._open: dict[str, tuple[IO[str], Any]] = {}
+        self.counts: dict[str, int] = {}
+
+    def name(self, extract: str, trust: str | None) -> str:
+        return f"{extract}-{trust}.csv" if trust else f"{extract}.csv"
+
+    def write(self, extract: str, trust: str | None, row: dict[str, Any]) -> str:
+        fname = self.name(extract, trust)
+        if fname not in self._open:
+            fh = (self.out / fname).open("w", newline="", encoding="utf-8")
+            w = csv.DictWriter(
+                fh, fieldnames=COLUMNS.get(extract, ANSWER_COLS), lineterminator="\n"
+            )
+            w.writeheader()
+            self._open[fname] = (fh, w)
+        self._open[fname][1].writerow({k: "" if v is None else v for k, v in row.items()})
+        self.counts[extract] = self.counts.get(extract, 0) + 1
+        return fname
+
+    def close(self) -> None:
+        for fh, _ in self._open.values():
+            fh.close()
+
+
+def _wait_days(rng: random.Random, shape: WaitShape) -> int:
+    pts = shape.quantiles()
+    u = rng.random()
+    i = max(1, bisect.bisect_left([q for q, _ in pts], u))
+    (q0, w0), (q1, w1) = pts[i - 1], pts[min(i, len(pts) - 1)]
+    weeks = w0 if q1 == q0 else w0 + (w1 - w0) * (u - q0) / (q1 - q0)
+    return max(0, int(weeks * 7))
+
+
+def _outwards(trusts: list[Trust]) -> list[str]:
+    areas = sorted({"".join(c for c in t.postcode.split(" ")[0] if c.isalpha()) for t in trusts})
+    return [f"{a}{n}" for a in areas for n in range(1, 21)]
+
+
+def generate(
+    out: Path,
+    *,
+    data_dir: Path,
+    trusts: int = 3,
+    patients: int = 1000,
+    seed: int = 1,
+    icb: str = DEFAULT_ICB,
+    as_of: date = AS_OF,
+) -> GenerateSummary:
+    """Write the extracts and ``answers.csv`` into `out` (created if needed)."""
+    from openfdp.loaders.generate.resources import write_resources  # noqa: PLC0415
+
+    rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
+    out.mkdir(parents=True, exist_ok=True)
+    _clear_previous(out)
+    chosen = icb_trusts(data_dir, icb, trusts)
+    shapes = wait_shapes(data_dir, [t.ods for t in chosen])
+    cum: list[float] = []
+    total = 0.0
+    for s in shapes:
+        total += s.size
+        cum.append(total)
+    outwards = _outwards(chosen)
+    files = _Files(out)
+    try:
+        people = [make_person(rng, n, outwards, as_of) for n in range(patients)]
+        owners = list(range(patients)) + [rng.randrange(patients) for _ in range(patients // 4)]
+        owners.sort()
+        copies: dict[tuple[int, str], tuple[str, Person]] = {}
+        admitted: dict[str, list[str]] = {t.ods: [] for t in chosen}
+        state = _PathwayWriter(rng, files, as_of, [t.ods for t in chosen])
+        for n, owner in enumerate(owners):
+            shape = shapes[min(bisect.bisect_left(cum, rng.random() * total), len(shapes) - 1)]
+            ck = (owner, shape.trust)
+            if ck not in copies:
+                copies[ck] = (
+                    f"{shape.trust}-{len(copies) + 100000:07d}",
+                    trust_copy(rng, people[owner]),
+                )
+            local_id, copy = copies[ck]
+            entry = state.pathway(n, shape, people[owner].person_id, local_id, copy)
+            if entry:
+                admitted[shape.trust].append(entry)
+        for p in people:
+            if p.nhs_number and rng.random() < 0.03:
+                files.write("opt_outs", None, {"nhs_number": p.nhs_number})
+        write_resources(
+            rng,
+            files,
+            trusts=chosen,
+            admitted=admitted,
+            as_of=as_of,
+            suppliers=SUPPLIERS,
+            roles=ROLES,
+        )
+    finally:
+        files.close()
+    return GenerateSummary(out, [t.ods for t in chosen], icb, patients, dict(files.counts))
+
+
+def _clear_previous(out: Path) -> None:
+    """Remove extracts an earlier run wrote here (e.g. for another trust), nothing else."""
+    names = [*COLUMNS, "answers"]
+    for path in out.glob("*.csv"):
+        if any(path.stem == n or path.stem.startswith(f"{n}-") for n in names):
+            path.unlink()
+
+
+class _PathwayWriter:
+    def __init__(self, rng: random.Random, files: _Files, as_of: date, trusts: list[str]) -> None:
+        self.rng, self.files, self.as_of, self.trusts = rng, files, as_of, trusts
+
+    def _patient(self, trust: str, local_id: str, p: Person) -> dict[str, Any]:
+        return {
+            "provider_ods": trust,
+            "local_patient_id": local_id,
+            "nhs_number": p.nhs_number,
+            "given_name": p.given_name,
+            "family_name": p.family_name,
+            "birth_date": p.birth_date.isoformat(),
+            "sex": p.sex,
+            "postcode": p.postcode,
+            "address_line": p.address_line,
+        }
+
+    def _answer(self, fname: str, key: str, trust: str, local_id: str, truth: str) -> None:
+        self.files.write(
+            "answers",
+            None,
+            {
+                "source_file": fname,
+                "row_key": key,
+                "provider_ods": trust,
+                "local_patient_id": local_id,
+                "true_person_id": truth,
+            },
+        )
+
+    def _events(self, start: date, ppid: str) -> list[tuple[str, date, str]]:
+        """(status, date, dna_communicated) in order; mostly open pathways, like the PTL."""
+        rng, as_of = self.rng, self.as_of
+        span = max((as_of - start).days, 1)
+        ev: list[tuple[str, date, str]] = []
+        r = rng.random()
+        if r < 0.005:  # recorded out of order: an activity before the clock start
+            ev.append(("20", start - timedelta(days=5), ""))
+        ev.append(("10", start, ""))
+        clock = start
+        if r > 0.98 and span > 30:  # DNA of the first appointment, rebooked
+            dna = start + timedelta(days=rng.randrange(7, min(span, 40)))
+            clock = dna + timedelta(days=rng.randrange(1, 10))
+            ev += [("33", dna, "Y"), ("10", clock, "")]
+        span = max((as_of - clock).days, 1)
+        later = sorted(
+            clock + timedelta(days=1 + rng.randrange(span)) for _ in range(rng.randrange(3))
+        )
+        ev += [("20", day, "") for day in later]
+        if 0.96 < r <= 0.98:
+            ev.append(("21", clock + timedelta(days=1 + rng.randrange(span)), ""))
+        if r < 0.10 and span > 2:
+            stop_day = clock + timedelta(days=rng.randrange(2, span))
+            ev = [e for e in ev if e[1] < stop_day]
+            ev.append((rng.choice(["30", "30", "30", "34", "32", "35"]), stop_day, ""))
+        return sorted(ev, key=lambda e: e[1])
+
+    def pathway(self, n: int, shape: WaitShape, truth: str, local_id: str, p: Person) -> str | None:
+        rng, trust = self.rng, shape.trust
+        start = self.as_of - timedelta(days=_wait_days(rng, shape))
+        ppid = f"PW{n:08d}"
+        entry = f"WL{n:08d}"
+        admitted = rng.random() < 0.35
+        priority = rng.choices(["1", "2", "3"], weights=[80, 18, 2])[0]
+        dta = (
+            start + timedelta(days=rng.randrange(max((self.as_of - start).days, 1)))
+            if admitted
+            else None
+        )
+        tci = (
+            self.as_of + timedelta(days=rng.randrange(1, 28))
+            if admitted and rng.random() < 0.4
+            else None
+        )
+        base = self._patient(trust, local_id, p)
+        common = {
+            "ppid": ppid,
+            "ppid_issuer_ods": trust,
+            "referral_id": f"RF{n:08d}",
+            "referral_received_date": start.isoformat(),
+            "source_of_referral": "03",
+            "tfc": shape.tfc,
+            "priority_type": priority,
+            "wl_entry_id": entry,
+            "waiting_list_type": "IRTT" if admitted else "ORTT",
+            "decided_to_admit_date": dta.isoformat() if dta else None,
+            "tci_date": tci.isoformat() if tci else None,
+            "intended_management": rng.choice("12") if admitted else None,
+        }
+        others = [t for t in self.trusts if t != trust]
+        for seq, (status, day, comm) in enumerate(self._events(start, ppid), start=1):
+            row = {
+                **base,
+                **common,
+                "event_seq": seq,
+                "status_code": status,
+                "activity_date": day.isoformat(),
+                "dna_communicated": comm,
+                "ipt_receiving_ods": rng.choice(others) if status == "21" and others else None,
+            }
+            fname = self.files.write("waiting_list", trust, row)
+            self._answer(fname, f"{trust}:{ppid}:{seq}", trust, local_id, truth)
+        first = start + timedelta(days=rng.randrange(7, 60))
+        if first < self.as_of:
+            appt = f"AP{n:08d}"
+            row = {
+                **base,
+                "appointment_id": appt,
+                "ppid": ppid,
+                "ppid_issuer_ods": trust,
+                "site_ods": f"{trust}0{1 + n % 2}",
+                "appointment_date": first.isoformat(),
+                "first_attendance": "1",
+                "attended_or_dna": "3" if rng.random() < 0.04 else "5",
+                "outcome_of_attendance": "2",
+                "tfc": shape.tfc,
+                "consultation_medium": rng.choice(["01", "01", "01", "02"]),
+            }
+            fname = self.files.write("outpatient_appointments", trust, row)
+            self._answer(fname, f"{trust}:{appt}", trust, local_id, truth)
+        return entry if admitted else None

@@ -1,0 +1,184 @@
+"""The evidence store: what linkage keeps between runs, with no raw identifier in it.
+
+A DuckDB file (``<state_dir>/linkage/evidence.duckdb``) with one row per distinct piece of
+evidence about a person: the person's pseudo_id, the provider, whether the NHS number was
+verified, and the keyed tokens and Bloom-filter encodings of :mod:`openfdp.loaders.linkage.encode`.
+Rows not yet linked are *pending*; a run links them against everything already stored and
+then marks them linked, which is what makes linking incremental. The trained model
+parameters (m, u and the prior, no values) are kept beside them, per model version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from openfdp.loaders.linkage.encode import (
+    BLOOM_COLUMNS,
+    COUNT_COLUMNS,
+    TOKEN_COLUMNS,
+    Encoder,
+    clear_caches,
+)
+from openfdp.loaders.model import IdentityEvidence
+from openfdp.loaders.privacy import Pseudonymiser, nhs_number_is_valid
+from openfdp.store.linkage import LinkageError
+
+_ENCODED = (*TOKEN_COLUMNS, *BLOOM_COLUMNS, *COUNT_COLUMNS)
+_SCHEMA = [
+    "CREATE SEQUENCE IF NOT EXISTS evidence_seq",
+    "CREATE TABLE IF NOT EXISTS evidence ("
+    " record_id VARCHAR PRIMARY KEY, seq BIGINT NOT NULL DEFAULT nextval('evidence_seq'),"
+    " domain VARCHAR NOT NULL, person_id VARCHAR NOT NULL, provider_ods VARCHAR,"
+    " nhs_verified BOOLEAN NOT NULL, "
+    + ", ".join(f"{c} VARCHAR" for c in TOKEN_COLUMNS)
+    + ", "
+    + ", ".join(f"{c} BLOB" for c in BLOOM_COLUMNS)
+    + ", "
+    + ", ".join(f"{c} INTEGER" for c in COUNT_COLUMNS)
+    + ", added_at TIMESTAMPTZ NOT NULL DEFAULT now(), linked_at TIMESTAMPTZ)",
+    "CREATE TABLE IF NOT EXISTS trained_model ("
+    " model_version VARCHAR PRIMARY KEY, trained_at TIMESTAMPTZ NOT NULL DEFAULT now(),"
+    " records INTEGER NOT NULL, settings_json VARCHAR NOT NULL)",
+]
+_COMPARABLE = (
+    "(gn_tok IS NOT NULL OR fn_tok IS NOT NULL OR dob_tok IS NOT NULL OR pc_tok IS NOT NULL"
+    " OR id_tok IS NOT NULL OR addr_tok IS NOT NULL)"
+)
+
+
+def default_path(state_dir: Path) -> Path:
+    return state_dir / "linkage" / "evidence.duckdb"
+
+
+class EvidenceStore:
+    """Encodes identity evidence at the loader boundary and keeps only the encodings.
+
+    ``store.add`` has the shape of the load pipeline's ``identity_sink``.
+    """
+
+    def __init__(self, path: Path, pseudonymiser: Pseudonymiser) -> None:
+        self.path = path
+        self.domain = pseudonymiser.domain
+        self._encoder = Encoder(key=pseudonymiser.key, domain=pseudonymiser.domain)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(str(path))
+        except duckdb.Error as exc:
+            raise LinkageError(
+                f"the evidence store {path} cannot be opened (is another openfdp process using it?)"
+            ) from exc
+        self._con.execute("SET threads = 1").fetchall()
+        for sql in _SCHEMA:
+            self._con.execute(sql).fetchall()
+
+    def __enter__(self) -> EvidenceStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._con.close()
+        clear_caches()
+
+    def add(self, items: Sequence[IdentityEvidence]) -> int:
+        """Encode and store evidence; returns how many rows were new (repeats are ignored)."""
+        rows = [self._row(ev) for ev in items]
+        if not rows:
+            return 0
+        batch = pd.DataFrame(rows).drop_duplicates("record_id")
+        cols = ", ".join(batch.columns)
+        before = self.count()
+        self._con.register("evidence_batch", batch)
+        try:
+            self._con.execute(
+                f"INSERT OR IGNORE INTO evidence ({cols}) SELECT {cols} FROM evidence_batch"  # noqa: S608
+            ).fetchall()
+        finally:
+            self._con.unregister("evidence_batch")
+        return self.count() - before
+
+    __call__ = add
+
+    def _row(self, ev: IdentityEvidence) -> dict[str, Any]:
+        person = str(ev.person_ref["pseudo_id"])
+        domain = str(ev.person_ref.get("pseudonymisation_domain", self.domain))
+        encoded = self._encoder.encode(ev)
+        verified = ev.nhs_number is not None and nhs_number_is_valid(ev.nhs_number)
+        # one row per distinct evidence: the same evidence loaded again is the same row
+        # the filters are functions of the same normalised values as the tokens
+        key = "|".join([domain, person, ev.provider_ods, str(verified), ""])
+        key += "|".join(str(encoded[c]) for c in TOKEN_COLUMNS)
+        fingerprint = hashlib.sha256(key.encode()).hexdigest()[:32]
+        return {
+            "record_id": fingerprint,
+            "domain": domain,
+            "person_id": person,
+            "provider_ods": ev.provider_ods,
+            "nhs_verified": verified,
+            **encoded,
+        }
+
+    # --- what a linkage run reads and writes -------------------------------------------
+
+    def count(self, *, pending: bool = False) -> int:
+        sql = "SELECT count(*) FROM evidence"
+        row = self._con.execute(sql + (" WHERE linked_at IS NULL" if pending else "")).fetchall()
+        return int(row[0][0]) if row else 0
+
+    def high_water(self) -> int:
+        row = self._con.execute("SELECT coalesce(max(seq), 0) FROM evidence").fetchall()
+        return int(row[0][0]) if row else 0
+
+    def frame(self, domain: str, upto: int) -> pd.DataFrame:
+        """Comparable rows of a domain up to a sequence number, with a ``pending`` flag."""
+        cols = ", ".join(_ENCODED)
+        return self._con.execute(
+            "SELECT record_id, person_id, nhs_verified, linked_at IS NULL AS pending, "  # noqa: S608
+            f"{cols} FROM evidence WHERE domain = ? AND seq <= ? AND {_COMPARABLE} "
+            "ORDER BY record_id",
+            [domain, upto],
+        ).df()
+
+    def persons(self, domain: str) -> set[str]:
+        rows = self._con.execute(
+            "SELECT DISTINCT person_id FROM evidence WHERE domain = ?", [domain]
+        ).fetchall()
+        return {str(r[0]) for r in rows}
+
+    def mark_linked(self, domain: str, upto: int) -> int:
+        row = self._con.execute(
+            "UPDATE evidence SET linked_at = now() WHERE domain = ? AND seq <= ? "
+            "AND linked_at IS NULL RETURNING 1",
+            [domain, upto],
+        ).fetchall()
+        return len(row)
+
+    def providers(self, domain: str, person_id: str) -> dict[str, int]:
+        """Evidence rows per provider for one person (for ``openfdp link explain``)."""
+        rows = self._con.execute(
+            "SELECT provider_ods, count(*) FROM evidence WHERE domain = ? AND person_id = ? "
+            "GROUP BY provider_ods ORDER BY provider_ods",
+            [domain, person_id],
+        ).fetchall()
+        return {str(r[0]): int(r[1]) for r in rows}
+
+    def trained(self, model_version: str) -> dict[str, Any] | None:
+        row = self._con.execute(
+            "SELECT settings_json FROM trained_model WHERE model_version = ?", [model_version]
+        ).fetchall()
+        return dict(json.loads(row[0][0])) if row else None
+
+    def save_trained(self, model_version: str, settings: dict[str, Any], records: int) -> None:
+        self._con.execute(
+            "INSERT OR REPLACE INTO trained_model (model_version, records, settings_json) "
+            "VALUES (?, ?, ?)",
+            [model_version, records, json.dumps(settings)],
+        ).fetchall()

@@ -1,0 +1,274 @@
+"""Patient-level trust extracts: waiting list (RTT events), outpatient appointments, opt-outs.
+
+The waiting list carries one row per RTT status event; the rows of one pathway arrive
+together (see docs/formats.md) and are mapped as a group, so the clock periods can be
+derived from all its events (:mod:`openfdp.loaders.rtt`). Each row is still one record: one outcome
+per row, the derived periods attached to the record of the group's last valid row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from openfdp.loaders.mapping.trust_csv_common import (
+    FieldProblem,
+    Line,
+    boolean,
+    code,
+    concept,
+    concept_key,
+    iso_date,
+    ods,
+    person,
+    provider,
+    req,
+    site_rows,
+    subject_of,
+    text,
+    trust_key,
+)
+from openfdp.loaders.model import MapContext, MappedRecord, NodeRow, Outcome, Rejection, RelRow
+from openfdp.loaders.privacy import nhs_number_is_valid, normalise_nhs_number
+from openfdp.loaders.rtt import StatusEvent, derive_periods
+
+
+def pathway_key(row: dict[str, str]) -> tuple[str, str]:
+    """The grouping key of a waiting-list row: (issuer ODS, PPID), upper-cased and stripped."""
+    return ((row.get("ppid_issuer_ods") or "").strip().upper(), (row.get("ppid") or "").strip())
+
+
+def _reject(line: Line, exc: FieldProblem) -> Rejection:
+    return Rejection(line.source, line.position, exc.field, exc.reason)
+
+
+def _wl_row(line: Line, ctx: MapContext) -> tuple[MappedRecord, StatusEvent]:
+    row = line.row
+    prov = provider(line, ctx)
+    issuer = ods(row, "ppid_issuer_ods", required=True)
+    assert issuer is not None
+    ppid = req(row, "ppid")
+    seq_text = req(row, "event_seq")
+    if not seq_text.isdigit():
+        raise FieldProblem("event_seq", "not a whole number")
+    status = code(ctx, row, "status_code", "RTT_STATUS", required=True)
+    assert status is not None
+    activity = iso_date(row, "activity_date", required=True)
+    assert activity is not None
+    tfc = code(ctx, row, "tfc", "TFC", required=True)
+    assert tfc is not None
+    priority = code(ctx, row, "priority_type", "PRIORITY_TYPE")
+    referral_date = iso_date(row, "referral_received_date")
+    communicated = boolean(row, "dna_communicated")
+    ipt_to = ods(row, "ipt_receiving_ods")
+    person_row, evidence = person(line, ctx, prov)
+
+    pw_key = {"ppid_issuer_ods": issuer, "ppid": ppid}
+    event_key = {"event_id": f"{issuer}:{ppid}:{seq_text}"}
+    pathway = NodeRow(
+        "RTTPathway",
+        pw_key,
+        _clean(
+            provider_ods=prov,
+            treatment_function_code=tfc,
+            priority_type_code=priority,
+            referral_request_received_date=referral_date,
+        ),
+    )
+    event = NodeRow(
+        "RTTStatusEvent",
+        event_key,
+        {
+            "status_code": status,
+            "activity_date": activity,
+            "seq": int(seq_text),
+            "provider_ods": prov,
+        },
+    )
+    nodes = [
+        person_row,
+        pathway,
+        event,
+        concept(ctx, "RTT_STATUS", status),
+        concept(ctx, "TFC", tfc),
+    ]
+    rels = [
+        subject_of(person_row, "RTTPathway", pw_key),
+        RelRow("HAS_EVENT", "RTTPathway", pw_key, "RTTStatusEvent", event_key),
+        RelRow(
+            "CODED_AS",
+            "RTTStatusEvent",
+            event_key,
+            "CodedConcept",
+            concept_key("RTT_STATUS", status),
+        ),
+        RelRow("FOR_TFC", "RTTPathway", pw_key, "CodedConcept", concept_key("TFC", tfc)),
+        RelRow("ISSUED_BY", "RTTPathway", pw_key, "NHSTrust", trust_key(issuer)),
+    ]
+    if ipt_to is not None and status == "21":
+        rels.append(RelRow("TRANSFERRED_TO", "RTTPathway", pw_key, "NHSTrust", trust_key(ipt_to)))
+    referral_id = text(row, "referral_id")
+    if referral_id:
+        ref_key = {"referral_id": f"{prov}:{referral_id}"}
+        nodes.append(
+            NodeRow(
+                "Referral",
+                ref_key,
+                _clean(
+                    provider_ods=prov,
+                    referral_request_received_date=referral_date,
+                    priority_type_code=priority,
+                    source_of_referral_code=text(row, "source_of_referral"),
+                ),
+            )
+        )
+        rels += [
+            subject_of(person_row, "Referral", ref_key),
+            RelRow("STARTS", "Referral", ref_key, "RTTPathway", pw_key),
+            RelRow("TO_ORG", "Referral", ref_key, "NHSTrust", trust_key(prov)),
+        ]
+    entry_id = text(row, "wl_entry_id")
+    if entry_id:
+        entry_key = {"entry_id": f"{prov}:{entry_id}"}
+        nodes.append(
+            NodeRow(
+                "WaitingListEntry",
+                entry_key,
+                _clean(
+                    provider_ods=prov,
+                    waiting_list_type=code(ctx, row, "waiting_list_type", "WAITING_LIST_TYPE"),
+                    decided_to_admit_date=iso_date(row, "decided_to_admit_date"),
+                    tci_date=iso_date(row, "tci_date"),
+                    priority_type_code=priority,
+                    intended_management_code=code(
+                        ctx, row, "intended_management", "INTENDED_MANAGEMENT"
+                    ),
+                ),
+            )
+        )
+        rels += [
+            subject_of(person_row, "WaitingListEntry", entry_key),
+            RelRow("ON_PATHWAY", "WaitingListEntry", entry_key, "RTTPathway", pw_key),
+            RelRow("HELD_BY", "WaitingListEntry", entry_key, "NHSTrust", trust_key(prov)),
+        ]
+    record = MappedRecord(
+        source=line.source,
+        position=line.position,
+        record_key=f"{issuer}:{ppid}:{seq_text}",
+        content_hash=line.hash(),
+        nodes=nodes,
+        rels=rels,
+        identities=[evidence],
+    )
+    return record, StatusEvent(status, activity, int(seq_text), communicated)
+
+
+def _clean(**props: Any) -> dict[str, Any]:
+    return {k: v for k, v in props.items() if v is not None}
+
+
+def map_waiting_list_group(lines: Sequence[Line], ctx: MapContext) -> list[Outcome]:
+    """All rows of one pathway -> one outcome per row, with the derived clock periods."""
+    out: list[Outcome] = []
+    events: list[StatusEvent] = []
+    last: MappedRecord | None = None
+    for line in lines:
+        try:
+            record, event = _wl_row(line, ctx)
+        except FieldProblem as exc:
+            out.append(_reject(line, exc))
+            continue
+        out.append(record)
+        events.append(event)
+        last = record
+    if last is not None:
+        _attach_periods(last, events)
+    return out
+
+
+def _attach_periods(record: MappedRecord, events: list[StatusEvent]) -> None:
+    pathway = next(n for n in record.nodes if n.label == "RTTPathway")
+    prov = pathway.props.get("provider_ods")
+    clock = derive_periods(events)
+    issuer, ppid = pathway.key["ppid_issuer_ods"], pathway.key["ppid"]
+    record.nodes.append(NodeRow("RTTPathway", pathway.key, {"pathway_status": clock.status}))
+    for period in clock.periods:
+        key = {"period_id": f"{issuer}:{ppid}:{period.start_date.isoformat()}"}
+        props: dict[str, Any] = {
+            "provider_ods": prov,
+            "start_date": period.start_date,
+            "end_date": period.end_date,
+            "status": period.status,
+            "stop_status_code": period.stop_status_code,
+            "length_days": period.length_days,
+            "nullified": period.nullified,
+            "data_quality_flags": list(period.flags),
+            **period.breach_dates(),
+        }
+        record.nodes.append(NodeRow("RTTPeriod", key, props))
+        record.rels.append(RelRow("HAS_PERIOD", "RTTPathway", pathway.key, "RTTPeriod", key))
+
+
+def map_outpatient(line: Line, ctx: MapContext) -> Outcome:
+    row = line.row
+    try:
+        prov = provider(line, ctx)
+        appt_id = req(row, "appointment_id")
+        appt_date = iso_date(row, "appointment_date", required=True)
+        site = ods(row, "site_ods", site=True)
+        issuer = ods(row, "ppid_issuer_ods")
+        ppid = text(row, "ppid")
+        props = _clean(
+            provider_ods=prov,
+            appointment_date=appt_date,
+            first_attendance_code=code(ctx, row, "first_attendance", "FIRST_ATTENDANCE"),
+            attended_or_dna_code=code(ctx, row, "attended_or_dna", "ATTENDED_OR_DNA"),
+            outcome_of_attendance_code=code(
+                ctx, row, "outcome_of_attendance", "OUTCOME_OF_ATTENDANCE"
+            ),
+            treatment_function_code=code(ctx, row, "tfc", "TFC"),
+            consultation_medium_code=code(ctx, row, "consultation_medium", "CONSULTATION_MEDIUM"),
+        )
+        person_row, evidence = person(line, ctx, prov)
+    except FieldProblem as exc:
+        return _reject(line, exc)
+    key = {"appointment_id": f"{prov}:{appt_id}"}
+    nodes = [person_row, NodeRow("Appointment", key, props)]
+    rels = [subject_of(person_row, "Appointment", key)]
+    if issuer and ppid:
+        rels.append(
+            RelRow(
+                "ON_PATHWAY",
+                "Appointment",
+                key,
+                "RTTPathway",
+                {"ppid_issuer_ods": issuer, "ppid": ppid},
+            )
+        )
+    if site:
+        site_node, part_of = site_rows(site, prov)
+        nodes.append(site_node)
+        rels += [part_of, RelRow("AT_SITE", "Appointment", key, "Site", {"ods_code": site})]
+    return MappedRecord(
+        line.source, line.position, f"{prov}:{appt_id}", line.hash(), nodes, rels, [evidence]
+    )
+
+
+def map_opt_out(line: Line, ctx: MapContext) -> Outcome:
+    """A National Data Opt-out: marks the person; never removes direct-care data."""
+    raw = normalise_nhs_number(line.row.get("nhs_number"))
+    if raw is None:
+        return Rejection(
+            line.source, line.position, "nhs_number", "required field is missing or not 10 digits"
+        )
+    if not nhs_number_is_valid(raw):
+        return Rejection(line.source, line.position, "nhs_number", "fails the Modulus 11 check")
+    pseudo_id = ctx.pseudonymiser.person_id(nhs_number=raw)
+    key = ctx.pseudonymiser.person_key(pseudo_id)
+    node = NodeRow(
+        "PseudonymisedPerson",
+        key,
+        {"ndoo_opt_out": True, "nhs_number_verified": True, "cluster_id": pseudo_id},
+    )
+    # the record key is a token, never the NHS number itself
+    return MappedRecord(line.source, line.position, pseudo_id[:32], line.hash(), [node])
