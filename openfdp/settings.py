@@ -23,6 +23,8 @@ DEV_JWT_SECRET = "openfdp-dev-jwt-secret-change-me-0123456789"  # noqa: S105
 DEV_SECRETS = frozenset({DEV_NEO4J_PASSWORD, DEV_HMAC_KEY, DEV_JWT_SECRET})
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+#: the small reference files the product ships (ODS lists, RTT statistics, FHIR/HL7 samples)
+REFERENCE_DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
 def _default_state_dir() -> Path:

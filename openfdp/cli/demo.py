@@ -15,15 +15,15 @@ from openfdp.cli.load import load_feed, print_summary
 from openfdp.loaders.errors import FeedNotAvailable, LoaderError
 from openfdp.loaders.generate import AS_OF, DEFAULT_ICB, GenerateSummary, generate
 from openfdp.loaders.pipeline import LoadSummary
-from openfdp.settings import REPO_ROOT
+from openfdp.settings import REFERENCE_DATA_DIR
 from openfdp.store.driver import open_driver
 
 app = typer.Typer(
     help="Synthetic demo data: generate trust extracts, load a demo graph.", no_args_is_help=True
 )
 
-DATA_DIR = REPO_ROOT.parent / "shared" / "data"
-#: feed -> folders under the shared data directory, loaded in this order
+DATA_DIR = REFERENCE_DATA_DIR
+#: feed -> folders under the reference data directory, loaded in this order
 DEMO_FEEDS: list[tuple[str, list[str]]] = [
     ("ods", ["nhs-ods-jhau-nhs-spend", "nhs-gp-practice-map-nhsx"]),
     ("csv", []),  # the generated extracts
@@ -35,7 +35,7 @@ Trusts = Annotated[int, typer.Option("--trusts", min=1, help="Trusts of the ICS 
 Patients = Annotated[int, typer.Option("--patients", min=1, help="Synthetic people.")]
 Seed = Annotated[int, typer.Option("--seed", help="Same seed, same files.")]
 Icb = Annotated[str, typer.Option("--icb", help="ODS code of the ICB whose trusts are used.")]
-DataDir = Annotated[Path, typer.Option("--data", help="The shared reference data folder.")]
+DataDir = Annotated[Path, typer.Option("--data", help="Reference data folder [openfdp/data].")]
 AsOf = Annotated[
     datetime | None,
     typer.Option(

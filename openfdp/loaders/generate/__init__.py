@@ -1,7 +1,7 @@
 """Synthetic trust extracts for demos, tests and scale benchmarks (docs/formats.md).
 
     >>> from loaders.generate import generate
-    >>> generate(Path("demo"), data_dir=Path("../shared/data"), trusts=3, patients=1000, seed=7)
+    >>> generate(Path("demo"), data_dir=REFERENCE_DATA_DIR, trusts=3, patients=1000, seed=7)
 
 Writes one file per extract and trust (``waiting_list-R0A.csv`` ...), ICS-wide supplier,
 DPA and opt-out files, and ``answers.csv`` (source_file, row_key, provider_ods,
