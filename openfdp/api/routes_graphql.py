@@ -8,7 +8,6 @@ resolver into a 503. Refusals at authentication are audited too.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -38,6 +37,7 @@ from openfdp.api.errors import (
     MaskInternalErrors,
     ServiceUnavailableError,
 )
+from openfdp.api.schema import build_schema
 from openfdp.api.state import AppState, app_state
 from openfdp.settings import Settings
 
@@ -66,30 +66,9 @@ def guard_extensions(settings: Settings) -> list[Callable[[], Any]]:
     ]
 
 
-def _service_name() -> str:
-    return "openfdp"
-
-
-@strawberry.type
-class _PlaceholderQuery:
-    service: str = strawberry.field(
-        resolver=_service_name, description="Service name; the full schema is not installed."
-    )
-
-
 def load_schema(settings: Settings) -> strawberry.Schema:
-    """The real schema (``openfdp.api.schema.build_schema``), else a placeholder."""
-    build = None
-    try:
-        build = getattr(importlib.import_module("openfdp.api.schema"), "build_schema", None)
-    except ModuleNotFoundError as exc:
-        if exc.name != "openfdp.api.schema":
-            raise
-    if build is not None:
-        schema: strawberry.Schema = build(settings)
-        return schema
-    log.warning("openfdp.api.schema is not installed; serving a placeholder schema")
-    return strawberry.Schema(query=_PlaceholderQuery)
+    """The GraphQL schema generated from the compiled ontology."""
+    return build_schema(settings)
 
 
 def with_guards(schema: strawberry.Schema, settings: Settings) -> strawberry.Schema:

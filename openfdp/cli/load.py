@@ -6,7 +6,6 @@ quarantined, 2 a configuration or connection error (one line, no traceback).
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from pathlib import Path
@@ -27,6 +26,7 @@ from openfdp.cli._common import console, err_console, settings
 from openfdp.loaders.errors import FeedNotAvailable, LoaderError
 from openfdp.loaders.model import MapContext, Outcome
 from openfdp.loaders.pipeline import LoadSummary, fingerprint_files, map_context, run_load
+from openfdp.loaders.readers import fhir, hl7v2, ods, trust_csv
 from openfdp.settings import Settings
 from openfdp.store.driver import open_driver
 
@@ -34,12 +34,14 @@ app = typer.Typer(
     help="Load a feed (trust CSV extracts, FHIR, ODS, HL7 v2) into the graph.", no_args_is_help=True
 )
 
-#: feed -> (reader module, source name)
-FEEDS = {
-    "csv": ("openfdp.loaders.readers.trust_csv", "csv"),
-    "fhir": ("openfdp.loaders.readers.fhir", "fhir"),
-    "ods": ("openfdp.loaders.readers.ods", "ods"),
-    "hl7": ("openfdp.loaders.readers.hl7v2", "hl7"),
+Reader = Callable[[Sequence[Path], MapContext], Iterator[Outcome]]
+
+#: feed -> (reader, source name)
+FEEDS: dict[str, tuple[Reader, str]] = {
+    "csv": (trust_csv.outcomes, "csv"),
+    "fhir": (fhir.outcomes, "fhir"),
+    "ods": (ods.outcomes, "ods"),
+    "hl7": (hl7v2.outcomes, "hl7"),
 }
 
 Paths = Annotated[list[Path], typer.Argument(help="Files or folders.", exists=True)]
@@ -57,16 +59,10 @@ BatchOpt = Annotated[
 ]
 
 
-def reader_for(feed: str) -> Callable[[Sequence[Path], MapContext], Iterator[Outcome]]:
-    module_name, _ = FEEDS[feed]
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name and module_name.startswith(exc.name):
-            raise FeedNotAvailable(f"the {feed} feed is not available yet in this version") from exc
-        raise
-    fn: Callable[[Sequence[Path], MapContext], Iterator[Outcome]] = module.outcomes
-    return fn
+def reader_for(feed: str) -> Reader:
+    if feed not in FEEDS:
+        raise FeedNotAvailable(f"the {feed} feed is not available in this version")
+    return FEEDS[feed][0]
 
 
 def input_files(feed: str, paths: Sequence[Path]) -> list[Path]:
