@@ -8,7 +8,18 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from openfdp.cli import audit, cypher, db, demo, demo_run, link, load, ontology, serve
+from openfdp.cli import (
+    audit,
+    cypher,
+    db,
+    db_import,
+    demo,
+    demo_run,
+    link,
+    load,
+    ontology,
+    serve,
+)
 from openfdp.store.errors import StoreError
 
 app = typer.Typer(
@@ -22,6 +33,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+db.app.command("import")(db_import.import_cmd)
 app.add_typer(db.app, name="db")
 app.add_typer(ontology.app, name="ontology")
 app.add_typer(load.app, name="load")

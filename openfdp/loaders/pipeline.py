@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from openfdp.loaders.model import (
     IdentityEvidence,
@@ -64,6 +64,21 @@ REFERENCE_LABELS = frozenset(
 CREATE_ONLY = frozenset({"cluster_id"})
 
 IdentitySink = Callable[[list[IdentityEvidence]], None]
+
+
+class RowWriter(Protocol):
+    """Where grouped rows go: the graph (:class:`GraphWriter`) or bulk import files
+    (:class:`openfdp.store.bulk.BulkGraph`)."""
+
+    def write(
+        self,
+        nodes: Mapping[NodeShape, list[Row]],
+        rels: Mapping[RelShape, list[Row]],
+        *,
+        batch: str,
+    ) -> WriteStats: ...
+
+
 Progress = Callable[[int], None]
 
 
@@ -188,6 +203,7 @@ def run_load(
     progress: Progress | None = None,
     database: str = "neo4j",
     job: str | None = None,
+    writer: RowWriter | None = None,
 ) -> LoadSummary:
     """Load `outcomes` (from one reader) and return reconciled counts.
 
@@ -200,17 +216,19 @@ def run_load(
     summary = LoadSummary(source=source, batch_id=batch_id, dry_run=dry_run)
     index = OntologyIndex(ontology)
     job_id = job or uuid.uuid4().hex
-    writer = None
     batch_key = {"batch_id": batch_id}
     batch_props = {
         "source": source,
         "ontology_version": str(ontology.version),
         "loader_version": loader_version(),
     }
-    if not dry_run:
+    if dry_run:
+        writer = None
+    elif writer is None:
         writer = GraphWriter(
             driver, ontology, database=database, metadata={"job": job_id, "source": source}
         )
+    if writer is not None:
         _write_batch_node(writer, batch_key, {**batch_props, "started_at": _now()}, batch_id)
     seen_refs: set[tuple[str, str, str]] = set()
     buf = _Batch()
@@ -288,7 +306,7 @@ class _Writes:
 
     def __init__(
         self,
-        writer: GraphWriter | None,
+        writer: RowWriter | None,
         batch_id: str,
         summary: LoadSummary,
         sink: IdentitySink | None,
@@ -330,7 +348,7 @@ class _Writes:
 
 
 def _write_batch_node(
-    writer: GraphWriter, key: dict[str, str], props: dict[str, Any], batch_id: str
+    writer: RowWriter, key: dict[str, str], props: dict[str, Any], batch_id: str
 ) -> None:
     shape = NodeShape("LoadBatch", ("batch_id",))
     writer.write({shape: [{"key": key, "props": props, "create": {}}]}, {}, batch=batch_id)
