@@ -39,8 +39,8 @@ class Neo4jSettings(BaseModel):
     password: SecretStr = SecretStr(DEV_NEO4J_PASSWORD)
     database: str = "neo4j"
     bolt_port: int = Field(default=7687, ge=1, le=65535)
-    heap: str = "2g"
-    pagecache: str = "2g"
+    heap: str = Field(default="auto", pattern=r"^(auto|[0-9]+[kmgKMG]?)$")
+    pagecache: str = Field(default="auto", pattern=r"^(auto|[0-9]+[kmgKMG]?)$")
     version: str = "5.26.31"
     start_timeout_s: float = 180.0
 
@@ -51,6 +51,41 @@ class Neo4jSettings(BaseModel):
     @property
     def external(self) -> bool:
         return self.uri is not None
+
+    @property
+    def heap_size(self) -> str:
+        """The JVM heap: the setting, or with ``auto`` the sizing rule of :func:`auto_memory`."""
+        return auto_memory(machine_memory())[0] if self.heap == "auto" else self.heap
+
+    @property
+    def pagecache_size(self) -> str:
+        return auto_memory(machine_memory())[1] if self.pagecache == "auto" else self.pagecache
+
+
+GIB = 1 << 30
+
+
+def machine_memory() -> int | None:
+    """Physical memory in bytes (POSIX sysconf); None where the platform does not say."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def auto_memory(total: int | None) -> tuple[str, str]:
+    """(heap, page cache) of the local Neo4j for a machine with `total` bytes of memory.
+
+    The rule (docs/scale.md): heap one eighth of the memory, between 1 and 31 GiB (above
+    31 GiB the JVM loses compressed pointers); page cache one quarter, at least 512 MiB;
+    the rest (at least 5/8) stays for the operating system's file cache, the loaders, linkage
+    (DuckDB) and the API. Unknown memory: 2 GiB each.
+    """
+    if total is None:
+        return "2g", "2g"
+    heap_gib = min(31, max(1, total // (8 * GIB)))
+    cache_mib = max(512, total // 4 // (1 << 20))
+    return f"{heap_gib}g", f"{cache_mib}m"
 
 
 class PrivacySettings(BaseModel):

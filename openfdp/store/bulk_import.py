@@ -30,7 +30,7 @@ def import_command(settings: Settings, lib: Path, files: BulkFiles) -> list[str]
     """The java command line of the import (no secrets on it)."""
     report = files.nodes[0].parent / "import.report" if files.nodes else Path("import.report")
     argv = [
-        "java", f"-Xmx{settings.neo4j.heap}", "-cp", f"{lib}/*", ADMIN_TOOL,
+        "java", f"-Xmx{settings.neo4j.heap_size}", "-cp", f"{lib}/*", ADMIN_TOOL,
         "database", "import", "full", settings.neo4j.database,
         "--overwrite-destination=true",
         "--multiline-fields=true",

@@ -124,9 +124,9 @@ def _conf_text(settings: Settings) -> str:
             "server.http.enabled=false",
             "server.https.enabled=false",
             "dbms.security.auth_enabled=true",
-            f"server.memory.heap.initial_size={n.heap}",
-            f"server.memory.heap.max_size={n.heap}",
-            f"server.memory.pagecache.size={n.pagecache}",
+            f"server.memory.heap.initial_size={n.heap_size}",
+            f"server.memory.heap.max_size={n.heap_size}",
+            f"server.memory.pagecache.size={n.pagecache_size}",
             "db.tx_log.rotation.retention_policy=2 files",
             "db.tx_log.rotation.size=64M",
             "db.transaction.timeout=300s",
@@ -276,7 +276,7 @@ def start(settings: Settings, progress: Progress = _quiet) -> ServerInfo:
     ):
         progress("Setting the initial password...")
         _set_initial_password(settings, lib, home)
-    heap = settings.neo4j.heap
+    heap = settings.neo4j.heap_size
     argv = [
         "java", f"-Xms{heap}", f"-Xmx{heap}", *JVM_FLAGS,
         "-cp", f"{home}/plugins/*:{home}/conf/*:{lib}/*",

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from openfdp.settings import DEV_HMAC_KEY, Settings
+from openfdp.settings import DEV_HMAC_KEY, GIB, Neo4jSettings, Settings, auto_memory
 
 pytestmark = pytest.mark.unit
 
@@ -57,3 +57,20 @@ def test_a_relative_state_dir_is_made_absolute(
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("OPENFDP_STATE_DIR", "relative/state")
     assert Settings().state_dir == tmp_path / "relative" / "state"
+
+
+def test_auto_memory_sizes_heap_and_page_cache_from_the_machine() -> None:
+    assert auto_memory(24 * GIB) == ("3g", "6144m")  # the reference machine
+    assert auto_memory(4 * GIB) == ("1g", "1024m")  # small: heap floor 1 GiB
+    assert auto_memory(1 * GIB) == ("1g", "512m")  # page cache floor
+    assert auto_memory(512 * GIB)[0] == "31g"  # compressed pointers end above 31 GiB
+    assert auto_memory(None) == ("2g", "2g")
+    explicit = Neo4jSettings(heap="1g", pagecache="512m")
+    assert (explicit.heap_size, explicit.pagecache_size) == ("1g", "512m")
+    auto = Neo4jSettings()
+    assert auto.heap.startswith("auto") and auto.heap_size.endswith("g")
+
+
+def test_memory_settings_refuse_what_neo4j_would_not_parse() -> None:
+    with pytest.raises(ValidationError):
+        Neo4jSettings(heap="two gigabytes")
