@@ -1,0 +1,317 @@
+"""Typed outputs for analyst Cypher: what each returned column is, checked from the text.
+
+An analyst query must end in one ``RETURN`` whose columns are each one of
+
+- a **grouping key**: an expression without aggregation (``w.treatment_function_code``,
+  ``'all'``, ``toString(p.year_of_birth)``) — the rows are grouped by the keys;
+- a **count**: exactly ``count(*)``, ``count(x)`` or ``count(DISTINCT x)``;
+- a **statistic**: exactly ``sum``, ``avg``, ``min``, ``max``, ``stDev``, ``stDevP``,
+  ``percentileCont`` or ``percentileDisc`` of one *measure* — a property
+  (``r.length_days``) or a date difference (``duration.inDays(a.x, b.y).days``), never a
+  literal, arithmetic or a condition.
+
+Anything else is refused with a message saying what to write instead: arithmetic on or
+casts of aggregates, ``collect()``, ``size(collect(…))``, ``CASE`` over aggregates, nested
+aggregates, ``COUNT {}``/``COLLECT {}`` as a column, aggregation before the final
+``RETURN`` (``WITH`` re-aggregation, ``CALL {}`` subqueries), ``UNION``, ``WITH DISTINCT``,
+``UNWIND`` of anything but a list property, person-record identifiers
+(:data:`IDENTIFIER_PROPERTIES`) and functions returning internal ids or whole property maps.
+
+:func:`shape_query` also rewrites the query so the gateway can control what comes back:
+anonymous record-level nodes get a variable, every ``WITH`` carries the record-level
+variables matched before it, and the final ``RETURN`` gets hidden columns — ``count(*)``,
+``count(DISTINCT v)`` for every record-level variable and ``count(measure)`` for every
+statistic — appended after the analyst's own (same grouping, so the same rows).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+from graph_service.store.cypher_scope import ScopeRefused, Token, tokenize
+from graph_service.store.cypher_shape_parts import (
+    Clause,
+    clauses,
+    items_of,
+    node_patterns,
+    refuse_everywhere,
+)
+
+HIDDEN_PREFIX = "openfdp_hidden_"
+ANONYMOUS_PREFIX = "openfdp_rec_"
+IDENTIFIER_PROPERTIES = frozenset(
+    {
+        "pseudo_id",
+        "cluster_id",
+        "ppid",
+        "referral_id",
+        "period_id",
+        "event_id",
+        "entry_id",
+        "encounter_id",
+        "appointment_id",
+        "procedure_id",
+        "diagnosis_id",
+        "booking_id",
+        "source_record_id",
+        "task_id",
+        "staff_id",
+    }
+)
+AGGREGATES = frozenset(
+    {
+        "count",
+        "sum",
+        "avg",
+        "min",
+        "max",
+        "collect",
+        "stdev",
+        "stdevp",
+        "percentilecont",
+        "percentiledisc",
+    }
+)
+STATISTICS = AGGREGATES - {"count", "collect"}
+_MEASURE_FUNCTIONS = frozenset({"duration", "indays", "inmonths", "inseconds", "between"})
+_INSTEAD = (
+    "return each aggregate as its own column — count(*), count(DISTINCT x), or sum/avg/min/"
+    "max/stDev/percentileCont of one property — and do arithmetic, rounding or formatting "
+    "on the released values yourself"
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # key | count | statistic
+    function: str = ""  # the statistic's function (lower case)
+
+
+@dataclass
+class Shape:
+    """The rewritten query, the analyst's columns and the hidden ones after them."""
+
+    query: str
+    columns: list[Column]
+    record_variables: list[str] = field(default_factory=list)
+    hidden: list[str] = field(default_factory=list)  # hidden column names, in order
+    statistic_counts: dict[int, str] = field(default_factory=dict)  # column index -> hidden n
+
+    @property
+    def has_keys(self) -> bool:
+        return any(c.kind == "key" for c in self.columns)
+
+
+def _is_call(tokens: list[Token], i: int, names: Collection[str]) -> bool:
+    t = tokens[i]
+    return (
+        t.kind == "name"
+        and t.text.lower() in names
+        and i + 1 < len(tokens)
+        and tokens[i + 1].text == "("
+        and (i == 0 or tokens[i - 1].text != ".")
+    )
+
+
+def _matching(tokens: list[Token], i: int) -> int:
+    """Index of the bracket closing the one opened at ``i``."""
+    depth = 0
+    for j in range(i, len(tokens)):
+        if tokens[j].text in {"(", "[", "{"}:
+            depth += 1
+        elif tokens[j].text in {")", "]", "}"}:
+            depth -= 1
+            if depth == 0:
+                return j
+    raise ScopeRefused("a bracket is not closed")
+
+
+def _measure(tokens: list[Token]) -> None:
+    """A statistic's argument: properties, date differences and their ``.days``; no
+    literals, parameters, operators, conditions or other functions."""
+    if not tokens:
+        raise ScopeRefused("a statistic needs one measure, e.g. avg(r.length_days)")
+    for t in tokens:
+        ok = t.text in {".", "(", ")", ","} or (
+            t.kind in {"name", "quoted"} and t.text.lower() not in {"case", "distinct"}
+        )
+        if not ok:
+            raise ScopeRefused(
+                f"a statistic is computed over one measure — a property such as "
+                f"avg(r.length_days) or a date difference such as "
+                f"avg(duration.inDays(r.start_date, r.end_date).days) — not over "
+                f"{t.text!r} (literals, parameters, arithmetic or conditions); to count a "
+                f"subset, use count(*) with a WHERE"
+            )
+    for i, t in enumerate(tokens):
+        is_call = t.kind == "name" and i + 1 < len(tokens) and tokens[i + 1].text == "("
+        if is_call and t.text.lower() not in _MEASURE_FUNCTIONS:
+            raise ScopeRefused(
+                f"{t.text}() is not a measure: a statistic takes a property or "
+                "duration.inDays(a, b).days"
+            )
+
+
+def classify(item: list[Token], name: str) -> Column:
+    """The type of one RETURN item (its tokens without ``AS alias``)."""
+    calls = [i for i in range(len(item)) if _is_call(item, i, AGGREGATES)]
+    subquery_count = any(
+        t.kind == "name" and t.text.lower() in {"count", "collect"} and nxt.text == "{"
+        for t, nxt in itertools.pairwise(item)
+    )
+    if subquery_count:
+        raise ScopeRefused(
+            f"column {name!r}: COUNT {{ }} or COLLECT {{ }} gives a count or a list per row, "
+            "which is not disclosure-controlled; use it in WHERE, or match the pattern and "
+            "return count(*)"
+        )
+    if not calls:
+        return Column(name, "key")
+    if any(item[i].text.lower() == "collect" for i in calls):
+        raise ScopeRefused(
+            f"column {name!r}: collect() returns record-level values; return the value as a "
+            "grouping key with count(*) beside it (e.g. RETURN r.status AS status, count(*) "
+            "AS n), so small groups are suppressed"
+        )
+    first = calls[0]
+    fn = item[first].text.lower()
+    close = _matching(item, first + 1)
+    if first != 0 or close != len(item) - 1 or len(calls) > 1:
+        raise ScopeRefused(
+            f"column {name!r} is not a plain grouping key, count or statistic: {_INSTEAD}"
+        )
+    inner = item[2:close]
+    if inner and inner[0].text.lower() == "distinct":
+        inner = inner[1:]
+    if fn == "count":
+        return Column(name, "count")
+    if fn.startswith("percentile"):
+        comma = max((i for i, t in enumerate(inner) if t.text == ","), default=-1)
+        if comma < 0 or len(inner) != comma + 2 or inner[-1].kind != "number":
+            raise ScopeRefused(
+                f"column {name!r}: write {item[0].text}(measure, 0.5) with a literal percentile"
+            )
+        inner = inner[:comma]
+    _measure(inner)
+    return Column(name, "statistic", fn)
+
+
+def shape_query(query: str, record_labels: Collection[str]) -> Shape:
+    """Check the query's shape and rewrite it for output control (see the module doc)."""
+    tokens = [t for t in tokenize(query) if t.kind not in {"ws", "comment"}]
+    refuse_everywhere(tokens, IDENTIFIER_PROPERTIES)
+    parts = clauses(tokens)
+    final = _final_return(parts)
+    for i in range(len(tokens)):
+        if _is_call(tokens, i, AGGREGATES) and not (final.start <= i < final.end):
+            raise ScopeRefused(
+                f"{tokens[i].text}() may only be used in the final RETURN: aggregation in "
+                "WITH or in a subquery (re-aggregation) is not allowed; group once, in the "
+                "RETURN, and filter records with WHERE"
+            )
+    inserts: list[tuple[int, str]] = []
+    variables = _carry_record_variables(tokens, parts, set(record_labels), inserts)
+    items, distinct = items_of(tokens, final)
+    if not items:
+        raise ScopeRefused("the final RETURN has no columns")
+    columns: list[Column] = []
+    for item_tokens, name in items:
+        if name == "*":
+            raise ScopeRefused("name each column instead of RETURN *")
+        columns.append(classify(item_tokens, name))
+    if not any(c.kind != "key" for c in columns):
+        raise ScopeRefused(
+            "planning and research analysts receive aggregates only: return count(*) or a "
+            "statistic beside the grouping keys (results are disclosure-controlled)"
+        )
+    hidden = [f"count(*) AS {HIDDEN_PREFIX}rows"]
+    names = [f"{HIDDEN_PREFIX}rows"]
+    for v in variables:
+        names.append(f"{HIDDEN_PREFIX}d_{v}")
+        hidden.append(f"count(DISTINCT {v}) AS {names[-1]}")
+    statistic_counts: dict[int, str] = {}
+    for index, ((item_tokens, _), column) in enumerate(zip(items, columns, strict=True)):
+        if column.kind != "statistic":
+            continue
+        arg = _statistic_argument(query, item_tokens)
+        names.append(f"{HIDDEN_PREFIX}n_{index}")
+        hidden.append(f"count({arg}) AS {names[-1]}")
+        statistic_counts[index] = names[-1]
+    del distinct
+    inserts.append((tokens[final.items_end - 1].end, ", " + ", ".join(hidden)))
+    text = query
+    for offset, inserted in sorted(inserts, reverse=True):
+        text = text[:offset] + inserted + text[offset:]
+    return Shape(text, columns, variables, names, statistic_counts)
+
+
+def _final_return(parts: list[Clause]) -> Clause:
+    top = [c for c in parts if c.keyword in {"return", "union"}]
+    if any(c.keyword == "union" for c in top):
+        raise ScopeRefused("UNION is not allowed: run each part as its own query")
+    if not parts or parts[-1].keyword != "return":
+        raise ScopeRefused("an analyst query must end with one RETURN of keys and aggregates")
+    return parts[-1]
+
+
+def _statistic_argument(query: str, item: list[Token]) -> str:
+    close = _matching(item, 1)
+    inner = item[2:close]
+    if inner and inner[0].text.lower() == "distinct":
+        inner = inner[1:]
+    if item[0].text.lower().startswith("percentile"):
+        comma = max(i for i, t in enumerate(inner) if t.text == ",")
+        inner = inner[:comma]
+    return query[inner[0].start : inner[-1].end]
+
+
+def _carry_record_variables(
+    tokens: list[Token], parts: list[Clause], labels: set[str], inserts: list[tuple[int, str]]
+) -> list[str]:
+    """Record-level node variables in scope at the final RETURN (anonymous ones named);
+    every WITH is made to carry them."""
+    counter = 0
+    bound: list[str] = []
+    for clause in parts:
+        if clause.keyword == "match":
+            for node in node_patterns(tokens, clause):
+                if node.label is None or node.label.strip("`") not in labels:
+                    continue
+                variable = node.variable
+                if variable is None:
+                    counter += 1
+                    variable = f"{ANONYMOUS_PREFIX}{counter}"
+                    inserts.append((tokens[node.open_index].end, variable))
+                if variable not in bound:
+                    bound.append(variable)
+        elif clause.keyword == "with":
+            items, distinct = items_of(tokens, clause)
+            if distinct:
+                raise ScopeRefused(
+                    "WITH DISTINCT is not allowed: count distinct values in the RETURN with "
+                    "count(DISTINCT x)"
+                )
+            if any(name == "*" for _, name in items):
+                continue
+            carried = {name for item, name in items if len(item) == 1 and item[0].text == name}
+            missing = [v for v in bound if v not in carried]
+            if missing:
+                inserts.append((tokens[clause.items_end - 1].end, ", " + ", ".join(missing)))
+        elif clause.keyword == "unwind":
+            body = tokens[clause.start + 1 : clause.end]
+            ok = (
+                len(body) == 5
+                and body[0].kind == "name"
+                and body[1].text == "."
+                and body[3].text.lower() == "as"
+            )
+            if not ok:
+                raise ScopeRefused(
+                    "UNWIND only a list property of a record (UNWIND r.data_quality_flags AS "
+                    "f): unwinding literals, ranges or parameters repeats rows; to filter by "
+                    "several values write WHERE x IN $values"
+                )
+    return bound
