@@ -18,8 +18,12 @@ secondary suppression, rounding. The rules (docs/security.md §5):
    1–7 suppressed, else rounded to the nearest 5).
 5. **Statistics** are released only when at least 8 non-null values contributed in the
    row (``count(measure)``; so ``min``/``max`` over fewer are suppressed too) and are
-   rounded to 3 significant figures; a non-numeric statistic is refused.
+   rounded: sums, means and standard deviations to 3 significant figures; ``min``, ``max``
+   and percentiles, which are the value of one record, to 2. A non-numeric statistic is
+   refused.
 6. **Keys** must be single values (text, number, boolean, date); lists and maps are refused.
+7. **SKIP / LIMIT** of the final RETURN are applied here, after suppression, so rows they
+   leave out still take part in rule 3.
 """
 
 from __future__ import annotations
@@ -30,9 +34,12 @@ from typing import Any
 
 from graph_service.api.disclosure import POLICY, DisclosurePolicy, control_count
 from graph_service.store.cypher_guard import CypherRefused
-from graph_service.store.cypher_shape import HIDDEN_PREFIX, Shape
+from graph_service.store.cypher_shape import HIDDEN_PREFIX, Column, Shape
 
 SIGNIFICANT_FIGURES = 3
+# min, max and percentiles are the value of one record: coarser
+RECORD_VALUE_FIGURES = 2
+RECORD_VALUE_STATISTICS = frozenset({"min", "max", "percentilecont", "percentiledisc"})
 
 
 @dataclass
@@ -66,7 +73,8 @@ def _check_key(name: str, value: Any) -> None:
         )
 
 
-def _statistic(name: str, value: Any, n: int, policy: DisclosurePolicy) -> Any:
+def _statistic(column: Column, value: Any, n: int, policy: DisclosurePolicy) -> Any:
+    name = column.name
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -76,6 +84,8 @@ def _statistic(name: str, value: Any, n: int, policy: DisclosurePolicy) -> Any:
         )
     if n <= policy.suppress_max:
         return None
+    if column.function in RECORD_VALUE_STATISTICS:
+        return round_significant(value, RECORD_VALUE_FIGURES)
     return round_significant(value)
 
 
@@ -119,10 +129,11 @@ def control_result(
                 values.append(None if held else control_count(int(value), policy=policy))
             else:
                 n = int(hidden[shape.statistic_counts[index]])
-                stat = _statistic(column.name, value, n, policy)
+                stat = _statistic(column, value, n, policy)
                 values.append(None if held else stat)
         if not held:
             out.append(values)
         elif not shape.has_keys:
             out.append([None] * width)
-    return Controlled(out, sum(withheld))
+    end = None if shape.limit is None else shape.skip + shape.limit
+    return Controlled(out[shape.skip : end], sum(withheld))

@@ -191,6 +191,7 @@ async def _execute(
         raise AccessDenied("results may not contain pseudonymised person ids")
     return {
         "columns": result.columns[: len(shape.columns)],
+        "column_types": [c.kind for c in shape.columns],
         "rows": controlled.rows,
         "row_count": len(controlled.rows),
         "suppressed_rows": controlled.suppressed_rows,

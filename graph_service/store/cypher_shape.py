@@ -99,17 +99,23 @@ class Shape:
     record_variables: list[str] = field(default_factory=list)
     hidden: list[str] = field(default_factory=list)  # hidden column names, in order
     statistic_counts: dict[int, str] = field(default_factory=dict)  # column index -> hidden n
+    skip: int = 0  # the final RETURN's SKIP and LIMIT, applied after suppression
+    limit: int | None = None
 
     @property
     def has_keys(self) -> bool:
         return any(c.kind == "key" for c in self.columns)
 
 
+def _word(t: Token) -> str:
+    """A name token's lower-case text, backticks removed (`` `count` `` is ``count``)."""
+    return t.text.strip("`").lower() if t.kind in {"name", "quoted"} else ""
+
+
 def _is_call(tokens: list[Token], i: int, names: Collection[str]) -> bool:
     t = tokens[i]
     return (
-        t.kind == "name"
-        and t.text.lower() in names
+        _word(t) in names
         and i + 1 < len(tokens)
         and tokens[i + 1].text == "("
         and (i == 0 or tokens[i - 1].text != ".")
@@ -129,38 +135,38 @@ def _matching(tokens: list[Token], i: int) -> int:
     raise ScopeRefused("a bracket is not closed")
 
 
-def _measure(tokens: list[Token]) -> None:
-    """A statistic's argument: properties, date differences and their ``.days``; no
-    literals, parameters, operators, conditions or other functions."""
+def _measure(tokens: list[Token], variables: Collection[str]) -> None:
+    """A statistic's argument: properties of matched records, date differences and their
+    ``.days``; no literals, parameters, operators, conditions, other functions or values
+    computed earlier in the query."""
     if not tokens:
         raise ScopeRefused("a statistic needs one measure, e.g. avg(r.length_days)")
-    for t in tokens:
-        ok = t.text in {".", "(", ")", ","} or (
-            t.kind in {"name", "quoted"} and t.text.lower() not in {"case", "distinct"}
-        )
-        if not ok:
-            raise ScopeRefused(
-                f"a statistic is computed over one measure — a property such as "
-                f"avg(r.length_days) or a date difference such as "
-                f"avg(duration.inDays(r.start_date, r.end_date).days) — not over "
-                f"{t.text!r} (literals, parameters, arithmetic or conditions); to count a "
-                f"subset, use count(*) with a WHERE"
-            )
     for i, t in enumerate(tokens):
-        is_call = t.kind == "name" and i + 1 < len(tokens) and tokens[i + 1].text == "("
-        if is_call and t.text.lower() not in _MEASURE_FUNCTIONS:
-            raise ScopeRefused(
-                f"{t.text}() is not a measure: a statistic takes a property or "
-                "duration.inDays(a, b).days"
-            )
+        before = tokens[i - 1].text if i > 0 else ""
+        after = tokens[i + 1].text if i + 1 < len(tokens) else ""
+        if t.text in {".", "(", ")", ","}:
+            continue
+        if t.kind in {"name", "quoted"} and before == ".":
+            continue  # a property or a duration field
+        if t.kind in {"name", "quoted"} and after == "(" and _word(t) in _MEASURE_FUNCTIONS:
+            continue
+        named = t.kind in {"name", "quoted"} and after == "."
+        if named and (_word(t) == "duration" or t.text in variables):
+            continue
+        raise ScopeRefused(
+            f"a statistic is computed over one measure — a property of a matched record such "
+            f"as avg(r.length_days), or a date difference such as "
+            f"avg(duration.inDays(r.start_date, r.end_date).days) — not over {t.text!r} "
+            f"(literals, parameters, arithmetic, conditions, other functions or values "
+            f"computed in WITH); to count a subset, use count(*) with a WHERE"
+        )
 
 
-def classify(item: list[Token], name: str) -> Column:
+def classify(item: list[Token], name: str, variables: Collection[str] = ()) -> Column:
     """The type of one RETURN item (its tokens without ``AS alias``)."""
     calls = [i for i in range(len(item)) if _is_call(item, i, AGGREGATES)]
     subquery_count = any(
-        t.kind == "name" and t.text.lower() in {"count", "collect"} and nxt.text == "{"
-        for t, nxt in itertools.pairwise(item)
+        _word(t) in {"count", "collect"} and nxt.text == "{" for t, nxt in itertools.pairwise(item)
     )
     if subquery_count:
         raise ScopeRefused(
@@ -170,14 +176,14 @@ def classify(item: list[Token], name: str) -> Column:
         )
     if not calls:
         return Column(name, "key")
-    if any(item[i].text.lower() == "collect" for i in calls):
+    if any(_word(item[i]) == "collect" for i in calls):
         raise ScopeRefused(
             f"column {name!r}: collect() returns record-level values; return the value as a "
             "grouping key with count(*) beside it (e.g. RETURN r.status AS status, count(*) "
             "AS n), so small groups are suppressed"
         )
     first = calls[0]
-    fn = item[first].text.lower()
+    fn = _word(item[first])
     close = _matching(item, first + 1)
     if first != 0 or close != len(item) - 1 or len(calls) > 1:
         raise ScopeRefused(
@@ -195,7 +201,7 @@ def classify(item: list[Token], name: str) -> Column:
                 f"column {name!r}: write {item[0].text}(measure, 0.5) with a literal percentile"
             )
         inner = inner[:comma]
-    _measure(inner)
+    _measure(inner, variables)
     return Column(name, "statistic", fn)
 
 
@@ -221,7 +227,7 @@ def shape_query(query: str, record_labels: Collection[str]) -> Shape:
     for item_tokens, name in items:
         if name == "*":
             raise ScopeRefused("name each column instead of RETURN *")
-        columns.append(classify(item_tokens, name))
+        columns.append(classify(item_tokens, name, variables))
     if not any(c.kind != "key" for c in columns):
         raise ScopeRefused(
             "planning and research analysts receive aggregates only: return count(*) or a "
@@ -242,10 +248,43 @@ def shape_query(query: str, record_labels: Collection[str]) -> Shape:
         statistic_counts[index] = names[-1]
     del distinct
     inserts.append((tokens[final.items_end - 1].end, ", " + ", ".join(hidden)))
+    skip, limit, cut = _paging(tokens, final)
     text = query
     for offset, inserted in sorted(inserts, reverse=True):
+        if cut is not None and offset >= cut[0]:
+            raise ScopeRefused("SKIP and LIMIT must come last in the final RETURN")
         text = text[:offset] + inserted + text[offset:]
-    return Shape(text, columns, variables, names, statistic_counts)
+    if cut is not None:
+        shift = sum(len(x) for _, x in inserts)
+        text = text[: cut[0] + shift] + text[cut[1] + shift :]
+    return Shape(text, columns, variables, names, statistic_counts, skip, limit)
+
+
+def _paging(tokens: list[Token], final: Clause) -> tuple[int, int | None, tuple[int, int] | None]:
+    """The final RETURN's literal SKIP and LIMIT, and the text span holding them: they are
+    applied by the gateway after suppression, so a row cut off by LIMIT still counts in
+    secondary suppression."""
+    skip, limit, first = 0, None, None
+    i = final.items_end
+    while i < final.end:
+        word = _word(tokens[i])
+        if word in {"skip", "offset", "limit"}:
+            value = tokens[i + 1] if i + 1 < final.end else None
+            if value is None or value.kind != "number" or not value.text.isdigit():
+                raise ScopeRefused(f"write {tokens[i].text} with a whole number, e.g. LIMIT 10")
+            if word == "limit":
+                limit = int(value.text)
+            else:
+                skip = int(value.text)
+            first = i if first is None else first
+            i += 2
+            continue
+        if first is not None:
+            raise ScopeRefused("SKIP and LIMIT must come last in the final RETURN")
+        i += 1
+    if first is None:
+        return skip, limit, None
+    return skip, limit, (tokens[first].start, tokens[final.end - 1].end)
 
 
 def _final_return(parts: list[Clause]) -> Clause:
@@ -262,7 +301,7 @@ def _statistic_argument(query: str, item: list[Token]) -> str:
     inner = item[2:close]
     if inner and inner[0].text.lower() == "distinct":
         inner = inner[1:]
-    if item[0].text.lower().startswith("percentile"):
+    if _word(item[0]).startswith("percentile"):
         comma = max(i for i, t in enumerate(inner) if t.text == ",")
         inner = inner[:comma]
     return query[inner[0].start : inner[-1].end]
