@@ -126,8 +126,7 @@ SUBQUERIES: list[Case] = [
     (
         "subquery",
         "R",
-        TRUST + "CALL (t) { " + SMALL + "RETURN w.provider_ods AS p } RETURN p AS k, "
-        "count(*) AS n",
+        TRUST + "CALL (t) { " + SMALL + "RETURN w.provider_ods AS p } RETURN p AS k, count(*) AS n",
         {},
     ),
     (
@@ -305,8 +304,7 @@ RE_AGGREGATION: list[Case] = [
     (
         "with re-aggregation",
         "A",
-        ALL + "WITH w, w.treatment_function_code = '999' AS s WHERE s RETURN s AS k, "
-        "count(*) AS n",
+        ALL + "WITH w, w.treatment_function_code = '999' AS s WHERE s RETURN s AS k, count(*) AS n",
         {},
     ),
     (

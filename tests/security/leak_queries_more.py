@@ -59,8 +59,12 @@ OPTIONAL: list[Case] = [
 ]
 
 PARAMETERS: list[Case] = [
-    ("parameter", "A", "MATCH (w:RTTPathway {treatment_function_code: $tfc}) "
-     "RETURN count(*) AS n", {"tfc": "999"}),  # fmt: skip
+    (
+        "parameter",
+        "A",
+        "MATCH (w:RTTPathway {treatment_function_code: $tfc}) RETURN count(*) AS n",
+        {"tfc": "999"},
+    ),
     (
         "parameter",
         "A",
@@ -69,8 +73,12 @@ PARAMETERS: list[Case] = [
         {"codes": ["999"]},
     ),
     ("parameter", "R", PER + "RETURN sum($one) AS n", {"one": 1}),
-    ("parameter", "R", "UNWIND $xs AS x MATCH (w:RTTPathway) RETURN count(*) AS n",
-     {"xs": [1] * 10}),  # fmt: skip
+    (
+        "parameter",
+        "R",
+        "UNWIND $xs AS x MATCH (w:RTTPathway) RETURN count(*) AS n",
+        {"xs": [1] * 10},
+    ),
     ("parameter", "A", ALL + "RETURN $label AS k, count(*) AS n", {"label": "x"}),
     ("parameter", "R", ALL + "RETURN count(*) * $k AS n", {"k": 5}),
     ("parameter", "R", ALL + "RETURN w[$prop] AS k, count(*) AS n", {"prop": "ppid"}),
@@ -86,11 +94,21 @@ COMMENTS: list[Case] = [
     ("comment", "A", SMALL + "RETURN count(*) AS n // , count(*) * 5 AS m", {}),
     ("comment", "R", SMALL + "// RETURN count(*) AS n\nRETURN count(*) * 5 AS n", {}),
     ("comment", "R", SMALL + "RETURN /* count(*) AS x, */ toString(count(*)) AS n", {}),
-    ("comment", "A", ALL + "/* UNION */ RETURN w.treatment_function_code AS k, count(*) AS n",
-     {}),  # fmt: skip
-    ("comment", "A", "/* MATCH (w:RTTPathway {provider_ods: 'RHQ'}) */ " + ALL
-     + "WHERE w.provider_ods = 'RHQ' RETURN count(*) AS n", {}),  # fmt: skip
-    ("comment", "R", SMALL + "RETURN count(*) AS n /* ; MATCH (x) DETACH DELETE x */, 1 + count(*) AS m", {}),
+    ("comment", "A", ALL + "/* UNION */ RETURN w.treatment_function_code AS k, count(*) AS n", {}),
+    (
+        "comment",
+        "A",
+        "/* MATCH (w:RTTPathway {provider_ods: 'RHQ'}) */ "
+        + ALL
+        + "WHERE w.provider_ods = 'RHQ' RETURN count(*) AS n",
+        {},
+    ),
+    (
+        "comment",
+        "R",
+        SMALL + "RETURN count(*) AS n /* ; MATCH (x) DETACH DELETE x */, 1 + count(*) AS m",
+        {},
+    ),
 ]
 
 STRINGS: list[Case] = [
@@ -121,44 +139,99 @@ STRINGS: list[Case] = [
     ("string trick", "R", ALL + "RETURN elementId(w) AS k, count(*) AS n", {}),
     ("string trick", "R", ALL + "RETURN w {.*} AS k, count(*) AS n", {}),
     ("string trick", "R", ALL + "WHERE w.ppid STARTS WITH 'PPID-rr8-2' RETURN count(*) AS n", {}),
-    ("string trick", "R", "MATCH (p:PseudonymisedPerson) WHERE p.cluster_id < 'a' "
-     "RETURN count(*) AS n", {}),  # fmt: skip
+    (
+        "string trick",
+        "R",
+        "MATCH (p:PseudonymisedPerson) WHERE p.cluster_id < 'a' RETURN count(*) AS n",
+        {},
+    ),
 ]
 
 RECORD_VALUES: list[Case] = [
     ("record value", "A", PER + "RETURN max(r.length_days) AS m", {}),
-    ("record value", "A", PER + "WHERE w.treatment_function_code = '999' "
-     "RETURN avg(r.length_days) AS a", {}),  # fmt: skip
-    ("record value", "A", PER + "WHERE w.treatment_function_code = '999' "
-     "RETURN min(r.length_days) AS a", {}),  # fmt: skip
-    ("record value", "A", PER + "WHERE w.treatment_function_code = '999' "
-     "RETURN percentileDisc(r.length_days, 1.0) AS a", {}),  # fmt: skip
-    ("record value", "A", PER + "WHERE w.treatment_function_code = '999' "
-     "RETURN stDev(r.length_days) AS a", {}),  # fmt: skip
-    ("record value", "A", PER + "RETURN w.treatment_function_code AS k, "
-     "max(r.length_days) AS m", {}),  # fmt: skip
+    (
+        "record value",
+        "A",
+        PER + "WHERE w.treatment_function_code = '999' RETURN avg(r.length_days) AS a",
+        {},
+    ),
+    (
+        "record value",
+        "A",
+        PER + "WHERE w.treatment_function_code = '999' RETURN min(r.length_days) AS a",
+        {},
+    ),
+    (
+        "record value",
+        "A",
+        PER + "WHERE w.treatment_function_code = '999' "
+        "RETURN percentileDisc(r.length_days, 1.0) AS a",
+        {},
+    ),
+    (
+        "record value",
+        "A",
+        PER + "WHERE w.treatment_function_code = '999' RETURN stDev(r.length_days) AS a",
+        {},
+    ),
+    (
+        "record value",
+        "A",
+        PER + "RETURN w.treatment_function_code AS k, max(r.length_days) AS m",
+        {},
+    ),
     ("record value", "R", PER + "RETURN min(r.start_date) AS d", {}),
     ("record value", "A", PER + "WHERE r.length_days = 777 RETURN sum(r.length_days) AS s", {}),
-    ("record value", "R", PER + "RETURN avg(duration.inDays(r.start_date, "
-     "date('2026-06-01')).days) AS a", {}),  # fmt: skip
+    (
+        "record value",
+        "R",
+        PER + "RETURN avg(duration.inDays(r.start_date, date('2026-06-01')).days) AS a",
+        {},
+    ),
     ("record value", "A", PER + "WHERE r.length_days > 700 RETURN max(r.length_days) AS m", {}),
 ]
 
 SCOPE: list[Case] = [
     ("other trust", "A", "MATCH (w:RTTPathway {provider_ods: 'RHQ'}) RETURN count(*) AS n", {}),
-    ("other trust", "A", "MATCH (t:NHSTrust {ods_code: 'RHQ'})<-[:ISSUED_BY]-(w:RTTPathway) "
-     "RETURN t.ods_code AS k, count(*) AS n", {}),  # fmt: skip
-    ("other trust", "A", "MATCH (i:ICB {ods_code: 'QF7'})<-[:IN_ICB_GEOGRAPHY]-(t:NHSTrust)"
-     "<-[:ISSUED_BY]-(w:RTTPathway) RETURN count(*) AS n", {}),  # fmt: skip
-    ("other trust", "A", ALL + "WHERE NOT w.provider_ods IN $allowed_providers "
-     "RETURN count(*) AS n", {}),  # fmt: skip
+    (
+        "other trust",
+        "A",
+        "MATCH (t:NHSTrust {ods_code: 'RHQ'})<-[:ISSUED_BY]-(w:RTTPathway) "
+        "RETURN t.ods_code AS k, count(*) AS n",
+        {},
+    ),
+    (
+        "other trust",
+        "A",
+        "MATCH (i:ICB {ods_code: 'QF7'})<-[:IN_ICB_GEOGRAPHY]-(t:NHSTrust)"
+        "<-[:ISSUED_BY]-(w:RTTPathway) RETURN count(*) AS n",
+        {},
+    ),
+    (
+        "other trust",
+        "A",
+        ALL + "WHERE NOT w.provider_ods IN $allowed_providers RETURN count(*) AS n",
+        {},
+    ),
     ("other trust", "R", "MATCH (w:RTTPathway), (t:NHSTrust) RETURN count(*) AS n", {}),
-    ("opted out", "A", "MATCH (p:PseudonymisedPerson) WHERE p.ndoo_opt_out "
-     "RETURN count(*) AS n", {}),  # fmt: skip
-    ("opted out", "A", "MATCH (p:PseudonymisedPerson)-[:SUBJECT_OF]->(w:RTTPathway) "
-     "WHERE p.ndoo_opt_out = true RETURN w.provider_ods AS k, count(*) AS n", {}),  # fmt: skip
-    ("opted out", "A", "MATCH (p:PseudonymisedPerson) RETURN p.ndoo_opt_out AS k, "
-     "count(*) AS n", {}),  # fmt: skip
-    ("opted out", "A", ALL + "RETURN count(*) AS n, count(DISTINCT w.provider_ods) AS trusts",
-     {}),  # fmt: skip
+    (
+        "opted out",
+        "A",
+        "MATCH (p:PseudonymisedPerson) WHERE p.ndoo_opt_out RETURN count(*) AS n",
+        {},
+    ),
+    (
+        "opted out",
+        "A",
+        "MATCH (p:PseudonymisedPerson)-[:SUBJECT_OF]->(w:RTTPathway) "
+        "WHERE p.ndoo_opt_out = true RETURN w.provider_ods AS k, count(*) AS n",
+        {},
+    ),
+    (
+        "opted out",
+        "A",
+        "MATCH (p:PseudonymisedPerson) RETURN p.ndoo_opt_out AS k, count(*) AS n",
+        {},
+    ),
+    ("opted out", "A", ALL + "RETURN count(*) AS n, count(DISTINCT w.provider_ods) AS trusts", {}),
 ]
