@@ -42,6 +42,7 @@ from graph_service.store.cypher_guard import (
 )
 from graph_service.store.cypher_scope import ScopeRefused, scope_query
 from graph_service.store.cypher_shape import Shape, shape_query
+from graph_service.store.queries.opt_out import person_not_opted_out, person_opted_out
 from neo4j import AsyncDriver
 
 router = APIRouter(tags=["analyst"])
@@ -57,8 +58,11 @@ def _no_opted_out_subject(path: str) -> str:
     """The node is not a record of an opted-out person reached through ``path``, a pattern
     from ``(openfdp_o:PseudonymisedPerson)`` to ``({v})``."""
     return (
-        "NOT ($exclude_opted_out AND EXISTS { MATCH " + path + " WHERE "
-        "coalesce(openfdp_o.ndoo_opt_out, false) })"
+        "NOT ($exclude_opted_out AND EXISTS { MATCH "
+        + path
+        + " WHERE "
+        + person_opted_out("openfdp_o")
+        + " })"
     )
 
 
@@ -93,7 +97,7 @@ SCOPE_PREDICATES: dict[str, str] = {
         "(openfdp_o:PseudonymisedPerson)-[:SUBJECT_OF]->(:WaitingListEntry)<-[:FOR_ENTRY]-({v})"
     ),
     "PseudonymisedPerson": (
-        "NOT ($exclude_opted_out AND coalesce({v}.ndoo_opt_out, false)) AND EXISTS { MATCH "
+        person_not_opted_out("{v}") + " AND EXISTS { MATCH "
         "({v})-[:SUBJECT_OF]->(openfdp_r) WHERE openfdp_r.provider_ods IN $allowed_providers }"
     ),
     "LinkReviewTask": (
