@@ -26,8 +26,10 @@ from rich.table import Table
 from graph_service.cli._common import console, err_console, settings
 from graph_service.settings import Settings
 from graph_service.store.driver import open_driver
+from graph_service.store.opt_outs import lift_absent_opt_outs
 from loaders.errors import FeedNotAvailable, LoaderError
 from loaders.model import MapContext, Outcome
+from loaders.opt_out_snapshot import OptOutListing
 from loaders.pipeline import LoadSummary, fingerprint_files, map_context, run_load
 
 app = typer.Typer(
@@ -117,10 +119,12 @@ def load_feed(
             )
         )  # fmt: skip
         task = progress.add_task(feed, total=total)
-        return run_load(
+        listing = OptOutListing() if _has_opt_out_extract(feed, paths) else None
+        outcomes = read(list(paths), ctx)
+        summary = run_load(
             driver,
             source=FEEDS[feed][1],
-            outcomes=read(list(paths), ctx),
+            outcomes=listing.track(outcomes) if listing else outcomes,
             ontology=ontology,
             input_fingerprint=fingerprint_files(files),
             quarantine_dir=quarantine_dir or cfg.state_dir / "quarantine",
@@ -130,6 +134,25 @@ def load_feed(
             progress=lambda n: progress.advance(task, n),
             database=cfg.neo4j.database,
         )
+    if listing is not None and not dry_run and listing.may_lift_absent:
+        summary.opt_outs_lifted = lift_absent_opt_outs(
+            driver, cfg.privacy.domain, listing.listed, database=cfg.neo4j.database
+        )
+    elif listing is not None and not dry_run:
+        err_console.print(
+            f"[yellow]opt-outs:[/yellow] {listing.rejected} opt-out row(s) quarantined, so no "
+            "opt-out is lifted by its absence in this load (withdrawn = Y rows still apply)"
+        )
+    return summary
+
+
+def _has_opt_out_extract(feed: str, paths: Sequence[Path]) -> bool:
+    """Whether this load holds an opt-out extract (a snapshot of the current opt-outs)."""
+    if feed != "csv":
+        return False
+    from loaders.readers.trust_csv import plan  # noqa: PLC0415
+
+    return any(extract.name == "opt_outs" for _, extract in plan(paths))
 
 
 def _evidence_sink(stack: ExitStack, cfg: Settings) -> Callable[[list[Any]], None] | None:
@@ -186,6 +209,8 @@ def print_summary(summaries: Sequence[tuple[str, LoadSummary]]) -> None:
     for _, s in summaries:
         if s.quarantine_file is not None:
             console.print(f"quarantined records: {s.quarantine_file}")
+        if s.opt_outs_lifted:
+            console.print(f"opt-outs withdrawn (no longer listed): {s.opt_outs_lifted}")
 
 
 def _run(
