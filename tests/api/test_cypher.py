@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,11 +10,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from graph_service.api.app import create_app
-from graph_service.settings import Settings
+from graph_service.settings import REPO_ROOT, Settings
 from graph_service.store.audit_log import AuditLog
 from graph_service.store.cypher_guard import CypherRefused, static_check
 from neo4j import Driver
 from tests.api.conftest import AuthFactory
+from tests.api.graphql_support import seed
 
 pytestmark = pytest.mark.api
 
@@ -327,3 +329,30 @@ def test_every_run_is_audited(
     assert len(events[0]["query_hash"]) == 64
     assert "MATCH" not in audit_log.path.read_text()  # hashes, never the query text
     assert audit_log.verify().ok
+
+
+def _tour_query() -> str:
+    path = REPO_ROOT / "scripts" / "tour.py"
+    spec = importlib.util.spec_from_file_location("openfdp_tour", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    query: str = module.ANALYST_QUERY
+    return query
+
+
+def test_the_tours_analyst_query_still_runs(
+    clean_graph: Driver, client: TestClient, auth: AuthFactory
+) -> None:
+    """docs/tour.md question 5 (open periods by specialty) passes the typed-output checks and
+    comes back controlled: QWO's open periods by TFC (seeded graph: 12 in 100, 8 in 130, 2
+    in 110 and the opted-out one excluded) — the 110 row is withheld, and with it the next
+    smallest (130), so the 100 row alone is released (10)."""
+    seed(clean_graph)
+    r = run(client, auth, _tour_query())
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["columns"] == ["tfc", "open_periods"]
+    assert body["column_types"] == ["key", "count"]
+    assert body["rows"] == [["100", 10]]
+    assert body["suppressed_rows"] == 2
