@@ -11,7 +11,7 @@ from neo4j import WRITE_ACCESS
 LIFT_ABSENT = """
 MATCH (p:PseudonymisedPerson {pseudonymisation_domain: $domain})
 WHERE p.ndoo_opt_out = true AND NOT p.pseudo_id IN $listed
-SET p.ndoo_opt_out = false, p.ndoo_opt_out_withdrawn_at = datetime()
+SET p.ndoo_opt_out = false
 RETURN count(p) AS lifted
 """
 
