@@ -143,7 +143,9 @@ async def _shaped_or_syntax_error(
     driver: AsyncDriver, settings: Settings, query: str, params: dict[str, Any]
 ) -> Shape:
     """:func:`shaped`; when the query is refused, a syntax error Neo4j finds in it (EXPLAIN,
-    nothing runs) is reported instead, as it is what the analyst must fix first."""
+    nothing runs) is reported instead, as it is what the analyst must fix first. Writes and
+    administration commands are refused as such, without asking Neo4j."""
+    static_check(query)
     try:
         return shaped(query)
     except CypherRefused:

@@ -33,14 +33,15 @@ from dataclasses import dataclass, field
 from graph_service.store.cypher_scope import ScopeRefused, Token, tokenize
 from graph_service.store.cypher_shape_parts import (
     Clause,
+    carry_record_variables,
     clauses,
     items_of,
-    node_patterns,
+    paging,
     refuse_everywhere,
+    word,
 )
 
 HIDDEN_PREFIX = "openfdp_hidden_"
-ANONYMOUS_PREFIX = "openfdp_rec_"
 IDENTIFIER_PROPERTIES = frozenset(
     {
         "pseudo_id",
@@ -107,15 +108,10 @@ class Shape:
         return any(c.kind == "key" for c in self.columns)
 
 
-def _word(t: Token) -> str:
-    """A name token's lower-case text, backticks removed (`` `count` `` is ``count``)."""
-    return t.text.strip("`").lower() if t.kind in {"name", "quoted"} else ""
-
-
 def _is_call(tokens: list[Token], i: int, names: Collection[str]) -> bool:
     t = tokens[i]
     return (
-        _word(t) in names
+        word(t) in names
         and i + 1 < len(tokens)
         and tokens[i + 1].text == "("
         and (i == 0 or tokens[i - 1].text != ".")
@@ -148,10 +144,10 @@ def _measure(tokens: list[Token], variables: Collection[str]) -> None:
             continue
         if t.kind in {"name", "quoted"} and before == ".":
             continue  # a property or a duration field
-        if t.kind in {"name", "quoted"} and after == "(" and _word(t) in _MEASURE_FUNCTIONS:
+        if t.kind in {"name", "quoted"} and after == "(" and word(t) in _MEASURE_FUNCTIONS:
             continue
         named = t.kind in {"name", "quoted"} and after == "."
-        if named and (_word(t) == "duration" or t.text in variables):
+        if named and (word(t) == "duration" or t.text in variables):
             continue
         raise ScopeRefused(
             f"a statistic is computed over one measure — a property of a matched record such "
@@ -166,7 +162,7 @@ def classify(item: list[Token], name: str, variables: Collection[str] = ()) -> C
     """The type of one RETURN item (its tokens without ``AS alias``)."""
     calls = [i for i in range(len(item)) if _is_call(item, i, AGGREGATES)]
     subquery_count = any(
-        _word(t) in {"count", "collect"} and nxt.text == "{" for t, nxt in itertools.pairwise(item)
+        word(t) in {"count", "collect"} and nxt.text == "{" for t, nxt in itertools.pairwise(item)
     )
     if subquery_count:
         raise ScopeRefused(
@@ -176,14 +172,14 @@ def classify(item: list[Token], name: str, variables: Collection[str] = ()) -> C
         )
     if not calls:
         return Column(name, "key")
-    if any(_word(item[i]) == "collect" for i in calls):
+    if any(word(item[i]) == "collect" for i in calls):
         raise ScopeRefused(
             f"column {name!r}: collect() returns record-level values; return the value as a "
             "grouping key with count(*) beside it (e.g. RETURN r.status AS status, count(*) "
             "AS n), so small groups are suppressed"
         )
     first = calls[0]
-    fn = _word(item[first])
+    fn = word(item[first])
     close = _matching(item, first + 1)
     if first != 0 or close != len(item) - 1 or len(calls) > 1:
         raise ScopeRefused(
@@ -219,7 +215,7 @@ def shape_query(query: str, record_labels: Collection[str]) -> Shape:
                 "RETURN, and filter records with WHERE"
             )
     inserts: list[tuple[int, str]] = []
-    variables = _carry_record_variables(tokens, parts, set(record_labels), inserts)
+    variables = carry_record_variables(tokens, parts, set(record_labels), inserts)
     items, distinct = items_of(tokens, final)
     if not items:
         raise ScopeRefused("the final RETURN has no columns")
@@ -248,7 +244,7 @@ def shape_query(query: str, record_labels: Collection[str]) -> Shape:
         statistic_counts[index] = names[-1]
     del distinct
     inserts.append((tokens[final.items_end - 1].end, ", " + ", ".join(hidden)))
-    skip, limit, cut = _paging(tokens, final)
+    skip, limit, cut = paging(tokens, final)
     text = query
     for offset, inserted in sorted(inserts, reverse=True):
         if cut is not None and offset >= cut[0]:
@@ -258,33 +254,6 @@ def shape_query(query: str, record_labels: Collection[str]) -> Shape:
         shift = sum(len(x) for _, x in inserts)
         text = text[: cut[0] + shift] + text[cut[1] + shift :]
     return Shape(text, columns, variables, names, statistic_counts, skip, limit)
-
-
-def _paging(tokens: list[Token], final: Clause) -> tuple[int, int | None, tuple[int, int] | None]:
-    """The final RETURN's literal SKIP and LIMIT, and the text span holding them: they are
-    applied by the gateway after suppression, so a row cut off by LIMIT still counts in
-    secondary suppression."""
-    skip, limit, first = 0, None, None
-    i = final.items_end
-    while i < final.end:
-        word = _word(tokens[i])
-        if word in {"skip", "offset", "limit"}:
-            value = tokens[i + 1] if i + 1 < final.end else None
-            if value is None or value.kind != "number" or not value.text.isdigit():
-                raise ScopeRefused(f"write {tokens[i].text} with a whole number, e.g. LIMIT 10")
-            if word == "limit":
-                limit = int(value.text)
-            else:
-                skip = int(value.text)
-            first = i if first is None else first
-            i += 2
-            continue
-        if first is not None:
-            raise ScopeRefused("SKIP and LIMIT must come last in the final RETURN")
-        i += 1
-    if first is None:
-        return skip, limit, None
-    return skip, limit, (tokens[first].start, tokens[final.end - 1].end)
 
 
 def _final_return(parts: list[Clause]) -> Clause:
@@ -301,56 +270,7 @@ def _statistic_argument(query: str, item: list[Token]) -> str:
     inner = item[2:close]
     if inner and inner[0].text.lower() == "distinct":
         inner = inner[1:]
-    if _word(item[0]).startswith("percentile"):
+    if word(item[0]).startswith("percentile"):
         comma = max(i for i, t in enumerate(inner) if t.text == ",")
         inner = inner[:comma]
     return query[inner[0].start : inner[-1].end]
-
-
-def _carry_record_variables(
-    tokens: list[Token], parts: list[Clause], labels: set[str], inserts: list[tuple[int, str]]
-) -> list[str]:
-    """Record-level node variables in scope at the final RETURN (anonymous ones named);
-    every WITH is made to carry them."""
-    counter = 0
-    bound: list[str] = []
-    for clause in parts:
-        if clause.keyword == "match":
-            for node in node_patterns(tokens, clause):
-                if node.label is None or node.label.strip("`") not in labels:
-                    continue
-                variable = node.variable
-                if variable is None:
-                    counter += 1
-                    variable = f"{ANONYMOUS_PREFIX}{counter}"
-                    inserts.append((tokens[node.open_index].end, variable))
-                if variable not in bound:
-                    bound.append(variable)
-        elif clause.keyword == "with":
-            items, distinct = items_of(tokens, clause)
-            if distinct:
-                raise ScopeRefused(
-                    "WITH DISTINCT is not allowed: count distinct values in the RETURN with "
-                    "count(DISTINCT x)"
-                )
-            if any(name == "*" for _, name in items):
-                continue
-            carried = {name for item, name in items if len(item) == 1 and item[0].text == name}
-            missing = [v for v in bound if v not in carried]
-            if missing:
-                inserts.append((tokens[clause.items_end - 1].end, ", " + ", ".join(missing)))
-        elif clause.keyword == "unwind":
-            body = tokens[clause.start + 1 : clause.end]
-            ok = (
-                len(body) == 5
-                and body[0].kind == "name"
-                and body[1].text == "."
-                and body[3].text.lower() == "as"
-            )
-            if not ok:
-                raise ScopeRefused(
-                    "UNWIND only a list property of a record (UNWIND r.data_quality_flags AS "
-                    "f): unwinding literals, ranges or parameters repeats rows; to filter by "
-                    "several values write WHERE x IN $values"
-                )
-    return bound

@@ -19,6 +19,7 @@ from graph_service.store.cypher_scope import (
 _CLAUSES = frozenset({"match", "optional", "with", "return", "unwind", "union", "call"})
 _SUB_CLAUSES = frozenset({"where", "order", "skip", "limit"})
 _ID_FUNCTIONS = frozenset({"id", "elementid", "properties"})
+ANONYMOUS_PREFIX = "openfdp_rec_"
 
 
 @dataclass(frozen=True)
@@ -163,3 +164,84 @@ def refuse_everywhere(tokens: list[Token], identifiers: Collection[str]) -> None
                     "write the property name (r.length_days), not r['length_days'] or "
                     "list[$i]"
                 )
+
+
+def word(t: Token) -> str:
+    """A name token's lower-case text, backticks removed (`` `count` `` is ``count``)."""
+    return t.text.strip("`").lower() if t.kind in {"name", "quoted"} else ""
+
+
+def paging(tokens: list[Token], final: Clause) -> tuple[int, int | None, tuple[int, int] | None]:
+    """The final RETURN's literal SKIP and LIMIT, and the text span holding them: they are
+    applied by the gateway after suppression, so a row cut off by LIMIT still counts in
+    secondary suppression."""
+    skip, limit, first = 0, None, None
+    i = final.items_end
+    while i < final.end:
+        keyword = word(tokens[i])
+        if keyword in {"skip", "offset", "limit"}:
+            value = tokens[i + 1] if i + 1 < final.end else None
+            if value is None or value.kind != "number" or not value.text.isdigit():
+                raise ScopeRefused(f"write {tokens[i].text} with a whole number, e.g. LIMIT 10")
+            if keyword == "limit":
+                limit = int(value.text)
+            else:
+                skip = int(value.text)
+            first = i if first is None else first
+            i += 2
+            continue
+        if first is not None:
+            raise ScopeRefused("SKIP and LIMIT must come last in the final RETURN")
+        i += 1
+    if first is None:
+        return skip, limit, None
+    return skip, limit, (tokens[first].start, tokens[final.end - 1].end)
+
+
+def carry_record_variables(
+    tokens: list[Token], parts: list[Clause], labels: set[str], inserts: list[tuple[int, str]]
+) -> list[str]:
+    """Record-level node variables in scope at the final RETURN (anonymous ones named);
+    every WITH is made to carry them."""
+    counter = 0
+    bound: list[str] = []
+    for clause in parts:
+        if clause.keyword == "match":
+            for node in node_patterns(tokens, clause):
+                if node.label is None or node.label.strip("`") not in labels:
+                    continue
+                variable = node.variable
+                if variable is None:
+                    counter += 1
+                    variable = f"{ANONYMOUS_PREFIX}{counter}"
+                    inserts.append((tokens[node.open_index].end, variable))
+                if variable not in bound:
+                    bound.append(variable)
+        elif clause.keyword == "with":
+            items, distinct = items_of(tokens, clause)
+            if distinct:
+                raise ScopeRefused(
+                    "WITH DISTINCT is not allowed: count distinct values in the RETURN with "
+                    "count(DISTINCT x)"
+                )
+            if any(name == "*" for _, name in items):
+                continue
+            carried = {name for item, name in items if len(item) == 1 and item[0].text == name}
+            missing = [v for v in bound if v not in carried]
+            if missing:
+                inserts.append((tokens[clause.items_end - 1].end, ", " + ", ".join(missing)))
+        elif clause.keyword == "unwind":
+            body = tokens[clause.start + 1 : clause.end]
+            ok = (
+                len(body) == 5
+                and body[0].kind == "name"
+                and body[1].text == "."
+                and body[3].text.lower() == "as"
+            )
+            if not ok:
+                raise ScopeRefused(
+                    "UNWIND only a list property of a record (UNWIND r.data_quality_flags AS "
+                    "f): unwinding literals, ranges or parameters repeats rows; to filter by "
+                    "several values write WHERE x IN $values"
+                )
+    return bound
