@@ -91,6 +91,12 @@ def auto_memory(total: int | None) -> tuple[str, str]:
 class PrivacySettings(BaseModel):
     hmac_key: SecretStr = SecretStr(DEV_HMAC_KEY)
     domain: str = "openfdp-demo-ics"
+    # National Data Opt-out in the waiting-list counts that mirror the national RTT return
+    # (OPENFDP_PRIVACY__NDOO_STATUTORY_COUNTS): "all_patients" (default) counts every
+    # patient, as the opt-out does not apply to anonymised statistics released under
+    # disclosure control; "exclude_opted_out" leaves opted-out persons out of them too.
+    # Record-level planning and research views exclude opted-out persons either way.
+    ndoo_statutory_counts: Literal["all_patients", "exclude_opted_out"] = "all_patients"
 
 
 class ApiSettings(BaseModel):

@@ -20,6 +20,13 @@ from openfdp.api.auth import mint_token
 from openfdp.settings import get_settings
 
 ICB = "QOP"
+# question 5 (tests/api/test_cypher.py checks it still passes the analyst output control)
+ANALYST_QUERY = (
+    "MATCH (p:RTTPathway)-[:HAS_PERIOD]->(r:RTTPeriod {status: 'open'}) "
+    "WHERE p.provider_ods IN $allowed_providers "
+    "RETURN p.treatment_function_code AS tfc, count(*) AS open_periods "
+    "ORDER BY open_periods DESC LIMIT 5"
+)
 
 
 def gql(api: str, token: str | None, query: str, variables: dict[str, Any] | None = None) -> Any:
@@ -107,12 +114,7 @@ query($ods: String!) {
 }"""
     show("4. Who processes a trust's data (no token)", q4, gql(args.api, None, q4, {"ods": trust}))
 
-    cypher = (
-        "MATCH (p:RTTPathway)-[:HAS_PERIOD]->(r:RTTPeriod {status: 'open'}) "
-        "WHERE p.provider_ods IN $allowed_providers "
-        "RETURN p.treatment_function_code AS tfc, count(*) AS open_periods "
-        "ORDER BY open_periods DESC LIMIT 5"
-    )
+    cypher = ANALYST_QUERY
     reply = httpx.post(
         f"{args.api}/cypher",
         json={"query": cypher, "params": {}},

@@ -8,6 +8,9 @@
   ICB's member trusts, opted-out persons excluded. With direct_care: refused (403).
 - ``analyst`` + planning/research: the Cypher endpoint only, aggregate results (docs/security.md).
 - any other role: nothing record-level. No role at all: refused (403).
+- **fail closed on purposes**: the National Data Opt-out applies to every purpose except
+  direct care, and a purpose this policy does not know (a new one) gets the strictest
+  scope: nothing record-level, no aggregates, opted-out persons excluded.
 
 ICS membership is looked up in the graph: ``(NHSTrust)-[:IN_ICB_GEOGRAPHY]->(ICB)``, and
 kept per app for a minute (:class:`MembershipCache`), so an ICS user's request does not pay a
@@ -25,6 +28,8 @@ from openfdp.settings import Settings
 from openfdp.store.access import member_trusts
 
 SECONDARY_USES = frozenset({"planning", "research"})
+DIRECT_CARE = "direct_care"
+KNOWN_PURPOSES = SECONDARY_USES | {DIRECT_CARE}
 PUBLIC_SCOPE = AccessScope(principal=None)
 MEMBERSHIP_TTL_S = 60.0
 
@@ -78,6 +83,8 @@ async def resolve_scope(
     roles, purpose = principal.roles, principal.purpose
     if not roles:
         raise AccessDenied("the token carries no role this service grants")
+    if purpose not in KNOWN_PURPOSES:
+        return AccessScope(principal=principal, exclude_opted_out=True)
     secondary = purpose in SECONDARY_USES
     if "ics_user" in roles:
         if not secondary:
@@ -99,7 +106,7 @@ async def resolve_scope(
             principal=principal,
             providers=own,
             record_level=True,
-            exclude_opted_out=secondary,
+            exclude_opted_out=purpose != DIRECT_CARE,
             aggregate_providers=own,
         )
     # analysts, supplier viewers, admins: nothing record-level through GraphQL

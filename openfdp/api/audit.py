@@ -52,6 +52,10 @@ class OperationInfo:
     variables_hash: str | None = None
     result_size: int = 0
     pseudo_ids: set[str] = field(default_factory=set)
+    # how the caller was identified, when the channel records it (analyst Cypher):
+    # "verified_token", "development_minted" (a CLI run in development mode without a
+    # token) or "unverified" (no valid token: the request was denied)
+    identity: str | None = None
 
 
 def build_event(
@@ -71,7 +75,11 @@ def build_event(
         "pseudo_ids": sorted(info.pseudo_ids),
         "outcome": outcome,
         "status": status,
-    }
+    } | (
+        {"identity": info.identity, "caller_verified": info.identity == "verified_token"}
+        if info.identity is not None
+        else {}
+    )
 
 
 class AuditTrail:

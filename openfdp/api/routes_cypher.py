@@ -22,7 +22,8 @@ from openfdp.api.access import MembershipCache, analyst_scope
 from openfdp.api.audit import AuditTrail, OperationInfo, sha256_json, sha256_text
 from openfdp.api.auth import principal_of
 from openfdp.api.context import AccessScope, Principal
-from openfdp.api.disclosure import control_count, policy_info
+from openfdp.api.cypher_control import control_result
+from openfdp.api.disclosure import policy_info
 from openfdp.api.errors import (
     DB_UNAVAILABLE,
     UNAVAILABLE_MESSAGE,
@@ -35,11 +36,14 @@ from openfdp.api.state import AppState, app_state
 from openfdp.settings import Settings
 from openfdp.store.cypher_guard import (
     CypherRefused,
+    explain,
     looks_like_pseudo_id,
     run_read_only,
     static_check,
 )
 from openfdp.store.cypher_scope import ScopeRefused, scope_query
+from openfdp.store.cypher_shape import Shape, shape_query
+from openfdp.store.queries.opt_out import person_not_opted_out, person_opted_out
 
 router = APIRouter(tags=["analyst"])
 RESERVED_PARAMS = frozenset({"allowed_providers", "exclude_opted_out"})
@@ -54,8 +58,11 @@ def _no_opted_out_subject(path: str) -> str:
     """The node is not a record of an opted-out person reached through ``path``, a pattern
     from ``(openfdp_o:PseudonymisedPerson)`` to ``({v})``."""
     return (
-        "NOT ($exclude_opted_out AND EXISTS { MATCH " + path + " WHERE "
-        "coalesce(openfdp_o.ndoo_opt_out, false) })"
+        "NOT ($exclude_opted_out AND EXISTS { MATCH "
+        + path
+        + " WHERE "
+        + person_opted_out("openfdp_o")
+        + " })"
     )
 
 
@@ -90,7 +97,7 @@ SCOPE_PREDICATES: dict[str, str] = {
         "(openfdp_o:PseudonymisedPerson)-[:SUBJECT_OF]->(:WaitingListEntry)<-[:FOR_ENTRY]-({v})"
     ),
     "PseudonymisedPerson": (
-        "NOT ($exclude_opted_out AND coalesce({v}.ndoo_opt_out, false)) AND EXISTS { MATCH "
+        person_not_opted_out("{v}") + " AND EXISTS { MATCH "
         "({v})-[:SUBJECT_OF]->(openfdp_r) WHERE openfdp_r.provider_ods IN $allowed_providers }"
     ),
     "LinkReviewTask": (
@@ -105,14 +112,23 @@ SCOPE_PREDICATES: dict[str, str] = {
 }
 
 
-def scoped(query: str) -> str:
-    """The analyst's query with the row-level scope written into every node pattern
-    (refused with a clear message when it cannot be)."""
+def shaped(query: str) -> Shape:
+    """The analyst's query checked for typed outputs, with the hidden counts added and the
+    row-level scope written into every node pattern (refused with a clear message when it
+    cannot be)."""
     static_check(query)  # writes and admin commands are refused as such first
     try:
-        return scope_query(query, SCOPE_PREDICATES)
+        scope_query(query, SCOPE_PREDICATES)  # the scope's own refusals come first
+        shape = shape_query(query, SCOPE_PREDICATES.keys())
+        shape.query = scope_query(shape.query, SCOPE_PREDICATES)
     except ScopeRefused as exc:
         raise CypherRefused(str(exc)) from exc
+    return shape
+
+
+def scoped(query: str) -> str:
+    """The analyst's query as it is sent to Neo4j (see :func:`shaped`)."""
+    return shaped(query).query
 
 
 _PATTERN_PREDICATE = "Node pattern predicates are not allowed in an expression"
@@ -123,16 +139,18 @@ class CypherRequest(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
-def _controlled(value: Any) -> Any:
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        return control_count(value) if value >= 0 else value
-    if isinstance(value, list):
-        return [_controlled(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _controlled(v) for k, v in value.items()}
-    return value
+async def _shaped_or_syntax_error(
+    driver: AsyncDriver, settings: Settings, query: str, params: dict[str, Any]
+) -> Shape:
+    """:func:`shaped`; when the query is refused, a syntax error Neo4j finds in it (EXPLAIN,
+    nothing runs) is reported instead, as it is what the analyst must fix first. Writes and
+    administration commands are refused as such, without asking Neo4j."""
+    static_check(query)
+    try:
+        return shaped(query)
+    except CypherRefused:
+        await explain(driver, query, params, database=settings.neo4j.database)
+        raise
 
 
 async def _execute(
@@ -146,9 +164,10 @@ async def _execute(
         "exclude_opted_out": scope.exclude_opted_out,
     }
     try:
+        shape = await _shaped_or_syntax_error(driver, settings, query, {**params, **supplied})
         result = await run_read_only(
             driver,
-            scoped(query),
+            shape.query,
             {**params, **supplied},
             database=settings.neo4j.database,
             timeout_s=settings.api.cypher_timeout_s,
@@ -168,12 +187,20 @@ async def _execute(
             "planning and research analysts receive aggregates only: use count(), sum() or "
             "another aggregation (results are disclosure-controlled)"
         )
-    if any(looks_like_pseudo_id(v) for row in result.rows for v in row):
+    if "CartesianProduct" in result.operators:
+        raise CypherRefused(
+            "disconnected patterns multiply rows: connect them in one pattern, e.g. "
+            "MATCH (t:NHSTrust)<-[:ISSUED_BY]-(w:RTTPathway)"
+        )
+    controlled = control_result(shape, result.columns, result.rows)
+    if any(looks_like_pseudo_id(v) for row in controlled.rows for v in row):
         raise AccessDenied("results may not contain pseudonymised person ids")
     return {
-        "columns": result.columns,
-        "rows": [[_controlled(v) for v in row] for row in result.rows],
-        "row_count": len(result.rows),
+        "columns": result.columns[: len(shape.columns)],
+        "column_types": [c.kind for c in shape.columns],
+        "rows": controlled.rows,
+        "row_count": len(controlled.rows),
+        "suppressed_rows": controlled.suppressed_rows,
         "truncated": result.truncated,
         "row_cap": settings.api.cypher_row_cap,
         "disclosure": policy_info(),
@@ -190,13 +217,16 @@ async def run_analyst_query(
     query: str,
     params: dict[str, Any],
     memberships: MembershipCache | None = None,
+    identity: str = "verified_token",
 ) -> dict[str, Any]:
-    """Authorise, run, control and audit one analyst query (shared by the API and the CLI)."""
+    """Authorise, run, control and audit one analyst query (shared by the API and the CLI).
+    ``identity`` says how the caller was identified (recorded in the audit event)."""
     info = OperationInfo(
         channel="cypher",
         operation="cypher",
         query_hash=sha256_text(query),
         variables_hash=sha256_json(params),
+        identity=identity if principal is not None else "unverified",
     )
     try:
         scope = await analyst_scope(principal, driver, settings, memberships)
@@ -230,7 +260,7 @@ async def cypher(request: Request, body: CypherRequest, state: State) -> dict[st
     except ApiError as exc:
         await state.audit.write(
             None,
-            OperationInfo(channel="cypher", operation="cypher"),
+            OperationInfo(channel="cypher", operation="cypher", identity="unverified"),
             outcome="denied",
             status=exc.status_code,
         )

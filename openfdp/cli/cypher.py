@@ -1,9 +1,11 @@
 """`openfdp cypher "QUERY" [--param k=v]`: analyst Cypher from the command line.
 
 The same guard, policy and audit as ``POST /cypher``. The caller is the principal of
-``--token`` (or ``OPENFDP_TOKEN``), else an analyst built from ``--sub``/``--org``/``--purpose``
-(whoever runs the CLI already holds the database credentials; the point is the same
-read-only guard, disclosure control and an audit record).
+``--token`` (or ``OPENFDP_TOKEN``), verified like the API's. In production mode a token is
+required. In development mode, without a token, a short-lived development token is minted
+for ``--sub``/``--org``/``--purpose``; the audit event then says ``identity:
+development_minted`` and ``caller_verified: false``, so a self-asserted identity is never
+recorded as a verified one.
 """
 
 from __future__ import annotations
@@ -11,15 +13,15 @@ from __future__ import annotations
 import asyncio
 import getpass
 import json
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from openfdp.api.app import API_DRIVER_OPTIONS
 from openfdp.api.audit import AuditTrail, audit_dir
-from openfdp.api.auth import verify_token
-from openfdp.api.context import Principal, Purpose
+from openfdp.api.auth import mint_token, verify_token
+from openfdp.api.context import Principal
 from openfdp.api.errors import ApiError
 from openfdp.api.routes_cypher import run_analyst_query
 from openfdp.cli._common import console, err_console, settings
@@ -43,18 +45,27 @@ def parse_param(text: str) -> tuple[str, Any]:
     return key.strip(), value
 
 
-def _principal(s: Settings, token: str | None, sub: str, org: str, purpose: str) -> Principal:
+def caller(
+    s: Settings, token: str | None, sub: str, org: str, purpose: str
+) -> tuple[Principal, str]:
+    """The verified principal and how it was identified ("verified_token" or
+    "development_minted"); production mode needs a token."""
     if token:
-        return verify_token(s, token)
-    return Principal(
-        subject=sub,
-        organisation=org.upper(),
-        roles=frozenset({"analyst"}),
-        purpose=cast(Purpose, purpose),
-    )
+        return verify_token(s, token), "verified_token"
+    if s.mode == "production":
+        raise typer.BadParameter(
+            "production mode: give --token (or OPENFDP_TOKEN) issued by the identity "
+            "provider; an organisation given on the command line is not an identity"
+        )
+    if not org:
+        raise typer.BadParameter("give --token, or in development mode --org (and --purpose)")
+    minted = mint_token(s, sub, org.upper(), ["analyst"], purpose, ttl=300)
+    return verify_token(s, minted), "development_minted"
 
 
-async def _run(s: Settings, principal: Principal, query: str, params: dict[str, Any]) -> Any:
+async def _run(
+    s: Settings, principal: Principal, identity: str, query: str, params: dict[str, Any]
+) -> Any:
     driver = open_async_driver(s, **API_DRIVER_OPTIONS)
     try:
         return await run_analyst_query(
@@ -64,6 +75,7 @@ async def _run(s: Settings, principal: Principal, query: str, params: dict[str, 
             principal=principal,
             query=query,
             params=params,
+            identity=identity,
         )
     finally:
         await driver.close()
@@ -83,18 +95,18 @@ def cypher(  # noqa: PLR0917 - typer maps each parameter to an option
     ] = None,
     token: Annotated[str | None, typer.Option(envvar="OPENFDP_TOKEN", help="Bearer token.")] = None,
     sub: Annotated[str, typer.Option(help="Subject when no token is given [$USER].")] = "",
-    org: Annotated[str, typer.Option(help="ODS code (trust or ICB) when no token.")] = "",
+    org: Annotated[
+        str, typer.Option(help="ODS code (trust or ICB) when no token (development mode only).")
+    ] = "",
     purpose: Annotated[str, typer.Option(help="planning | research")] = "planning",
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON response.")] = False,
 ) -> None:
     """Run QUERY through the read-only guard; print the disclosure-controlled rows."""
     s = settings()
     params = dict(parse_param(p) for p in param or [])
-    if not token and not org:
-        raise typer.BadParameter("give --token, or --org (with --sub and --purpose)")
     try:
-        principal = _principal(s, token, sub or getpass.getuser(), org, purpose)
-        body = asyncio.run(_run(s, principal, query, params))
+        principal, identity = caller(s, token, sub or getpass.getuser(), org, purpose)
+        body = asyncio.run(_run(s, principal, identity, query, params))
     except ApiError as exc:
         err_console.print(f"[red]refused ({exc.status_code}):[/red] {exc.message}")
         raise typer.Exit(1) from exc
@@ -107,7 +119,9 @@ def cypher(  # noqa: PLR0917 - typer maps each parameter to an option
     console.print(table)
     more = " (truncated at the row cap)" if body["truncated"] else ""
     policy = body["disclosure"]
+    suppressed = body.get("suppressed_rows", 0)
     console.print(
-        f"{body['row_count']} rows{more}; disclosure control {policy['policy']} "
+        f"{body['row_count']} rows{more}, {suppressed} suppressed; disclosure control "
+        f"{policy['policy']} "
         f"v{policy['version']} ('*' = suppressed); audited."
     )

@@ -25,10 +25,12 @@ from rich.table import Table
 from openfdp.cli._common import console, err_console, settings
 from openfdp.loaders.errors import FeedNotAvailable, LoaderError
 from openfdp.loaders.model import MapContext, Outcome
+from openfdp.loaders.opt_out_snapshot import OptOutListing
 from openfdp.loaders.pipeline import LoadSummary, fingerprint_files, map_context, run_load
 from openfdp.loaders.readers import fhir, hl7v2, ods, trust_csv
 from openfdp.settings import Settings
 from openfdp.store.driver import open_driver
+from openfdp.store.opt_outs import lift_absent_opt_outs
 
 app = typer.Typer(
     help="Load a feed (trust CSV extracts, FHIR, ODS, HL7 v2) into the graph.", no_args_is_help=True
@@ -113,10 +115,12 @@ def load_feed(
             )
         )  # fmt: skip
         task = progress.add_task(feed, total=total)
-        return run_load(
+        listing = OptOutListing() if _has_opt_out_extract(feed, paths) else None
+        outcomes = read(list(paths), ctx)
+        summary = run_load(
             driver,
             source=FEEDS[feed][1],
-            outcomes=read(list(paths), ctx),
+            outcomes=listing.track(outcomes) if listing else outcomes,
             ontology=ontology,
             input_fingerprint=fingerprint_files(files),
             quarantine_dir=quarantine_dir or cfg.state_dir / "quarantine",
@@ -126,6 +130,25 @@ def load_feed(
             progress=lambda n: progress.advance(task, n),
             database=cfg.neo4j.database,
         )
+    if listing is not None and not dry_run and listing.may_lift_absent:
+        summary.opt_outs_lifted = lift_absent_opt_outs(
+            driver, cfg.privacy.domain, listing.listed, database=cfg.neo4j.database
+        )
+    elif listing is not None and not dry_run:
+        err_console.print(
+            f"[yellow]opt-outs:[/yellow] {listing.rejected} opt-out row(s) quarantined, so no "
+            "opt-out is lifted by its absence in this load (withdrawn = Y rows still apply)"
+        )
+    return summary
+
+
+def _has_opt_out_extract(feed: str, paths: Sequence[Path]) -> bool:
+    """Whether this load holds an opt-out extract (a snapshot of the current opt-outs)."""
+    if feed != "csv":
+        return False
+    from openfdp.loaders.readers.trust_csv import plan  # noqa: PLC0415
+
+    return any(extract.name == "opt_outs" for _, extract in plan(paths))
 
 
 def _evidence_sink(stack: ExitStack, cfg: Settings) -> Callable[[list[Any]], None] | None:
@@ -182,6 +205,8 @@ def print_summary(summaries: Sequence[tuple[str, LoadSummary]]) -> None:
     for _, s in summaries:
         if s.quarantine_file is not None:
             console.print(f"quarantined records: {s.quarantine_file}")
+        if s.opt_outs_lifted:
+            console.print(f"opt-outs withdrawn (no longer listed): {s.opt_outs_lifted}")
 
 
 def _run(

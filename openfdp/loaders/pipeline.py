@@ -132,6 +132,8 @@ class LoadSummary:
     rels_written: int = 0
     seconds: float = 0.0
     quarantine_file: Path | None = None
+    # opt-outs withdrawn by absence from this load's opt-out extract (None: not applied)
+    opt_outs_lifted: int | None = None
 
     @property
     def reconciles(self) -> bool:

@@ -2,7 +2,7 @@
 
 Pure core: imports only the standard library and rdflib.
 
-    >>> from ontology import load_ontology
+    >>> from openfdp.ontology import load_ontology
     >>> onto = load_ontology()
     >>> onto.node_types["NHSTrust"].labels
     ('NHSTrust', 'Organisation')

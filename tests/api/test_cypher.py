@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,10 +11,11 @@ from fastapi.testclient import TestClient
 
 from neo4j import Driver
 from openfdp.api.app import create_app
-from openfdp.settings import Settings
+from openfdp.settings import REPO_ROOT, Settings
 from openfdp.store.audit_log import AuditLog
 from openfdp.store.cypher_guard import CypherRefused, static_check
 from tests.api.conftest import AuthFactory
+from tests.api.graphql_support import seed
 
 pytestmark = pytest.mark.api
 
@@ -131,7 +133,7 @@ def test_row_level_results_are_refused(
 def test_nodes_and_pseudo_ids_are_refused(
     client: TestClient, graph: Driver, auth: AuthFactory
 ) -> None:
-    nodes = run(client, auth, "MATCH (t:NHSTrust) RETURN collect(t) AS trusts")
+    nodes = run(client, auth, "MATCH (t:NHSTrust) RETURN t AS trust, count(*) AS n")
     assert nodes.status_code == 403
     assert "not nodes" in nodes.json()["error"]["message"]
     ids = run(
@@ -143,7 +145,7 @@ def test_nodes_and_pseudo_ids_are_refused(
         "RETURN p.pseudo_id AS id, count(*) AS n",
     )
     assert ids.status_code == 403
-    assert "pseudonymised person ids" in ids.json()["error"]["message"]
+    assert "identifier 'pseudo_id'" in ids.json()["error"]["message"]
 
 
 def _counts(r: Any) -> dict[str, int]:
@@ -163,8 +165,8 @@ def _counts(r: Any) -> dict[str, int]:
         "MATCH (t:NHSTrust)<-[:ISSUED_BY]-(:RTTPathway) RETURN t.ods_code AS t, count(*) AS n",
         "MATCH (p:PseudonymisedPerson)-[:SUBJECT_OF]->(w:RTTPathway) "
         "RETURN w.provider_ods AS t, count(p) AS n",
-        "MATCH (t:NHSTrust) RETURN t.ods_code AS t, "
-        "COUNT { MATCH (t:NHSTrust)<-[:ISSUED_BY]-(w:RTTPathway) } AS n",
+        "MATCH (t:NHSTrust) WHERE COUNT { MATCH (t:NHSTrust)<-[:ISSUED_BY]-(x:RTTPathway) } > 0 "
+        "MATCH (t:NHSTrust)<-[:ISSUED_BY]-(w:RTTPathway) RETURN t.ods_code AS t, count(w) AS n",
     ],
 )
 def test_record_level_data_is_scoped_whatever_the_query_says(
@@ -279,9 +281,14 @@ def capped_client(api_settings: Settings) -> Iterator[TestClient]:
 
 
 def test_row_cap_is_applied(capped_client: TestClient, graph: Driver, auth: AuthFactory) -> None:
-    r = run(capped_client, auth, "UNWIND range(1, 20) AS x RETURN toString(x) AS k, count(*) AS n")
+    # four wards of eight beds each at RR8: four rows of at least 8 records
+    graph.execute_query(
+        "UNWIND range(0, 31) AS i CREATE (:Bed {bed_id: 'B' + i, provider_ods: 'RR8', "
+        "ward_code: 'W' + (i % 4)})"
+    )
+    r = run(capped_client, auth, "MATCH (b:Bed) RETURN b.ward_code AS k, count(*) AS n")
     body = r.json()
-    assert r.status_code == 200
+    assert r.status_code == 200, r.text
     assert body["row_count"] == 3
     assert len(body["rows"]) == 3
     assert body["truncated"] is True
@@ -289,7 +296,10 @@ def test_row_cap_is_applied(capped_client: TestClient, graph: Driver, auth: Auth
 
 
 def test_long_queries_time_out(capped_client: TestClient, graph: Driver, auth: AuthFactory) -> None:
-    q = "UNWIND range(1, 200000000) AS x WITH x WHERE x % 7 = 3 RETURN count(*) AS n"
+    q = (
+        "MATCH (t:NHSTrust) WHERE reduce(s = 0, x IN range(1, 30000000) | s + x % 7) > 0 "
+        "RETURN count(*) AS n"
+    )
     r = run(capped_client, auth, q)
     assert r.status_code == 403, r.text
     assert "was stopped" in r.json()["error"]["message"]
@@ -310,6 +320,39 @@ def test_every_run_is_audited(
     assert events[0]["subject"] == "user-1"
     assert events[0]["purpose"] == "planning"
     assert events[0]["result_size"] == 1
+    # the API's caller always comes from a verified token; a failed one is recorded as such
+    assert [(e["identity"], e["caller_verified"]) for e in events] == [
+        ("verified_token", True),
+        ("verified_token", True),
+        ("unverified", False),
+    ]
     assert len(events[0]["query_hash"]) == 64
     assert "MATCH" not in audit_log.path.read_text()  # hashes, never the query text
     assert audit_log.verify().ok
+
+
+def _tour_query() -> str:
+    path = REPO_ROOT / "scripts" / "tour.py"
+    spec = importlib.util.spec_from_file_location("openfdp_tour", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    query: str = module.ANALYST_QUERY
+    return query
+
+
+def test_the_tours_analyst_query_still_runs(
+    clean_graph: Driver, client: TestClient, auth: AuthFactory
+) -> None:
+    """docs/tour.md question 5 (open periods by specialty) passes the typed-output checks and
+    comes back controlled: QWO's open periods by TFC (seeded graph: 12 in 100, 8 in 130, 2
+    in 110 and the opted-out one excluded) — the 110 row is withheld, and with it the next
+    smallest (130), so the 100 row alone is released (10)."""
+    seed(clean_graph)
+    r = run(client, auth, _tour_query())
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["columns"] == ["tfc", "open_periods"]
+    assert body["column_types"] == ["key", "count"]
+    assert body["rows"] == [["100", 10]]
+    assert body["suppressed_rows"] == 2

@@ -55,7 +55,8 @@ def test_waiting_list_by_tfc_is_disclosure_controlled(seeded, client, auth):
         "over78Weeks": 0,
         "over104Weeks": 0,
     }
-    # 2 pathways (the opted-out third is excluded for planning): suppressed, % unknown
+    # 3 pathways (the opted-out one counts: statutory counts include every patient, see
+    # tests/api/test_opt_out_rules.py): suppressed, % unknown
     assert rows["110"]["incompletePathways"] is None
     assert rows["110"]["pctWithin18Weeks"] is None
     assert rows["110"]["within18Weeks"] == 0
@@ -63,12 +64,12 @@ def test_waiting_list_by_tfc_is_disclosure_controlled(seeded, client, auth):
     assert rows["130"]["incompletePathways"] == 10
     assert rows["130"]["pctWithin18Weeks"] == 0.0
     assert rows["130"]["over52Weeks"] is None
-    # the total is a cell of its own: 22 -> 20, 12 within -> 10, 50 %
+    # the total is a cell of its own: 23 -> 25, 12 within -> 10, 40 %; 8 over 52 -> 10
     assert wl["total"] == {
-        "incompletePathways": 20,
+        "incompletePathways": 25,
         "within18Weeks": 10,
-        "pctWithin18Weeks": 50.0,
-        "over52Weeks": None,
+        "pctWithin18Weeks": 40.0,
+        "over52Weeks": 10,
     }
 
 

@@ -105,14 +105,19 @@ def controlled_row(key: str, label: str | None, raw: dict[str, int]) -> WaitingL
 
 
 def _aggregate_scope(info: Info) -> dict[str, Any]:
+    """The waiting list's scope. Its counts mirror the national RTT return, an anonymised
+    statistic released under disclosure control: by default (the policy setting
+    ``privacy.ndoo_statutory_counts = "all_patients"``) they count every patient, opted
+    out or not (docs/security.md §2)."""
     scope = info.context.scope
     if scope.anonymous:
         raise AccessDenied("the waiting list needs a bearer token")
     if not scope.aggregate_providers:
         raise AccessDenied("this role and purpose give access to no trust's aggregates")
+    policy = info.context.settings.privacy.ndoo_statutory_counts
     return {
         "providers": sorted(scope.aggregate_providers),
-        "exclude_opted_out": scope.exclude_opted_out,
+        "exclude_opted_out": scope.exclude_opted_out and policy == "exclude_opted_out",
     }
 
 

@@ -1,6 +1,6 @@
 """Synthetic trust extracts for demos, tests and scale benchmarks (docs/formats.md).
 
-    >>> from loaders.generate import generate
+    >>> from openfdp.loaders.generate import generate
     >>> generate(Path("demo"), data_dir=REFERENCE_DATA_DIR, trusts=3, patients=1000, seed=7)
 
 Writes one file per extract and trust (``waiting_list-R0A.csv`` ...), ICS-wide supplier,

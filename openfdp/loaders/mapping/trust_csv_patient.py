@@ -254,8 +254,16 @@ def map_outpatient(line: Line, ctx: MapContext) -> Outcome:
     )
 
 
+_WITHDRAWN = {"": False, "n": False, "no": False, "false": False, "0": False,
+              "y": True, "yes": True, "true": True, "1": True}  # fmt: skip
+
+
 def map_opt_out(line: Line, ctx: MapContext) -> Outcome:
-    """A National Data Opt-out: marks the person; never removes direct-care data."""
+    """A National Data Opt-out: marks the person; never removes direct-care data. A row with
+    ``withdrawn = Y`` records that the person withdrew their opt-out: the mark is lifted."""
+    withdrawn = _WITHDRAWN.get((line.row.get("withdrawn") or "").strip().lower())
+    if withdrawn is None:
+        return Rejection(line.source, line.position, "withdrawn", "must be Y or N (or empty)")
     raw = normalise_nhs_number(line.row.get("nhs_number"))
     if raw is None:
         return Rejection(
@@ -268,7 +276,7 @@ def map_opt_out(line: Line, ctx: MapContext) -> Outcome:
     node = NodeRow(
         "PseudonymisedPerson",
         key,
-        {"ndoo_opt_out": True, "nhs_number_verified": True, "cluster_id": pseudo_id},
+        {"ndoo_opt_out": not withdrawn, "nhs_number_verified": True, "cluster_id": pseudo_id},
     )
     # the record key is a token, never the NHS number itself
     return MappedRecord(line.source, line.position, pseudo_id[:32], line.hash(), [node])

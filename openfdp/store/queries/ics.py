@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import LiteralString
 
+from openfdp.store.queries.opt_out import record_not_opted_out
+
 # Days thresholds: 18 weeks = 126 days; over 52/65/78/104 weeks = more than 364/455/546/728.
 # $icb or $provider chooses the providers; $providers is the caller's aggregate scope;
 # $group_by is PROVIDER, TFC or WEEKS_BAND. Returns the providers asked for (`wanted`), so
@@ -19,8 +21,7 @@ WAITING_LIST: LiteralString = (
     "  MATCH (p:RTTPathway)-[:HAS_PERIOD]->(r:RTTPeriod) "
     "  WHERE p.provider_ods IN allowed AND r.status = 'open' AND r.end_date IS NULL "
     "  AND NOT coalesce(r.nullified, false) "
-    "  AND NOT ($exclude_opted_out AND EXISTS { "
-    "    MATCH (:PseudonymisedPerson {ndoo_opt_out: true})-[:SUBJECT_OF]->(p) }) "
+    "  AND " + record_not_opted_out("p") + " "
     "  WITH p, duration.inDays(r.start_date, $as_of).days AS d "
     "  WITH CASE $group_by WHEN 'PROVIDER' THEN p.provider_ods "
     "    WHEN 'TFC' THEN coalesce(p.treatment_function_code, 'unknown') "

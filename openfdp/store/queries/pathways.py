@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import LiteralString
 
-# A pathway is hidden when its person has opted out and the purpose is a secondary use.
-_NOT_OPTED_OUT = (
-    "NOT ($exclude_opted_out AND EXISTS { "
-    "MATCH (:PseudonymisedPerson {ndoo_opt_out: true})-[:SUBJECT_OF]->(p) })"
-)
+from openfdp.store.queries.opt_out import person_not_opted_out, record_not_opted_out
+
+# A pathway is hidden when its person (or anyone linked to them) has opted out and the
+# purpose is not direct care (graph_service/store/queries/opt_out.py).
+_NOT_OPTED_OUT = record_not_opted_out("p")
 
 _SUMMARY_FIELDS = (
     ".ppid, .ppid_issuer_ods, .provider_ods, .treatment_function_code, .priority_type_code, "
@@ -51,7 +51,7 @@ PATHWAY_PROJECTION: LiteralString = (
     "  MATCH (other:PseudonymisedPerson {cluster_id: per.cluster_id})-[:SUBJECT_OF]->"
     "  (q:RTTPathway) "
     "  WHERE q.provider_ods <> p.provider_ods AND q.provider_ods IN $providers "
-    "  AND NOT ($exclude_opted_out AND coalesce(other.ndoo_opt_out, false)) "
+    "  AND " + person_not_opted_out("other") + " "
     "  WITH DISTINCT q ORDER BY q.referral_request_received_date, q.ppid_issuer_ods, q.ppid "
     "  RETURN q {" + _SUMMARY_FIELDS + "} } "
     "}"
@@ -113,10 +113,10 @@ PATHWAYS_PAGE: dict[str, LiteralString] = {
 # belongs to an allowed provider; pathways and a timeline from the allowed providers only.
 PERSON: LiteralString = (
     "MATCH (per:PseudonymisedPerson {pseudonymisation_domain: $domain, pseudo_id: $pseudo_id}) "
-    "WHERE NOT ($exclude_opted_out AND coalesce(per.ndoo_opt_out, false)) "
+    "WHERE " + person_not_opted_out("per") + " "
     "WITH per, [per] + [m IN COLLECT { MATCH (m:PseudonymisedPerson {cluster_id: per.cluster_id}) "
     "  WHERE m <> per RETURN m } "
-    "  WHERE NOT ($exclude_opted_out AND coalesce(m.ndoo_opt_out, false))] AS members "
+    "  WHERE " + person_not_opted_out("m") + "] AS members "
     "WHERE EXISTS { UNWIND members AS m MATCH (m)-[:SUBJECT_OF]->(r) "
     "  WHERE r.provider_ods IN $providers } "
     "CALL (members) { UNWIND members AS m "
