@@ -31,6 +31,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from graph_service.store.amend import GraphAmender
 from graph_service.store.writer import (
     GraphWriter,
     NodeShape,
@@ -39,6 +40,7 @@ from graph_service.store.writer import (
     Row,
     WriteStats,
 )
+from loaders.amend import apply_amendments
 from loaders.model import (
     IdentityEvidence,
     MapContext,
@@ -115,6 +117,7 @@ class LoadSummary:
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
     nodes_written: int = 0
     rels_written: int = 0
+    amendments: int = 0  # merges, cancellations and deletions applied (see loaders.amend)
     seconds: float = 0.0
     quarantine_file: Path | None = None
 
@@ -200,7 +203,7 @@ def run_load(
     summary = LoadSummary(source=source, batch_id=batch_id, dry_run=dry_run)
     index = OntologyIndex(ontology)
     job_id = job or uuid.uuid4().hex
-    writer = None
+    writer = amender = None
     batch_key = {"batch_id": batch_id}
     batch_props = {
         "source": source,
@@ -212,6 +215,9 @@ def run_load(
             driver, ontology, database=database, metadata={"job": job_id, "source": source}
         )
         _write_batch_node(writer, batch_key, {**batch_props, "started_at": _now()}, batch_id)
+        amender = GraphAmender(
+            driver, ontology, database=database, metadata={"job": job_id, "source": source}
+        )
     seen_refs: set[tuple[str, str, str]] = set()
     buf = _Batch()
     writes = _Writes(writer, batch_id, summary, identity_sink)
@@ -230,7 +236,12 @@ def run_load(
                 if problem is None:
                     _buffer(buf, outcome, batch_key, seen_refs)
                     summary.loaded += 1
-                    if buf.records >= batch_size:
+                    if outcome.amendments and amender is not None:
+                        flush()  # everything before it, and its own rows, first
+                        writes.wait()
+                        apply_amendments(amender, outcome, reference_labels=REFERENCE_LABELS)
+                        summary.amendments += len(outcome.amendments)
+                    elif buf.records >= batch_size:
                         flush()
                 else:
                     fld, reason = problem
