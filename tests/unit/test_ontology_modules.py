@@ -12,7 +12,7 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, XSD
 
-from ontology import SOURCE_DIR
+from ontology import SOURCE_DIR, load_ontology, module_picture
 from ontology.errors import OntologyError
 from ontology.modules import (
     CATALOG,
@@ -111,3 +111,28 @@ def test_datatypes_are_in_the_owl2_datatype_map_or_documented(graphs: dict[str, 
     outside = {dt for dt in used if dt not in OWL2_DATATYPES}
     assert outside <= exceptions, f"undocumented datatypes: {outside - exceptions}"
     assert exceptions <= set(used), f"documented but unused: {exceptions - set(used)}"
+
+
+def test_module_pictures_are_current_and_show_each_class_of_their_module() -> None:
+    onto = load_ontology()
+    for path in SOURCE_DIR.glob("*.ttl"):
+        svg = module_picture.to_svg(onto, SOURCE_DIR, path.stem)
+        committed = (DOCS / "ontology" / f"{path.stem}.svg").read_text(encoding="utf-8")
+        assert committed == svg, "run `python -m ontology.module_picture docs/ontology`"
+        ET.fromstring(svg)  # well-formed
+        for name, nt in onto.node_types.items():
+            shown = f">{name}" in svg
+            assert shown == (nt.module == path.stem), (path.stem, name)
+        for name, scheme in onto.schemes.items():
+            if scheme.module == path.stem:
+                assert f">{name}" in svg
+
+
+def test_architecture_and_request_pictures_are_linked_from_the_docs() -> None:
+    for picture, doc in (
+        ("architecture.svg", "ontology.md"),
+        ("request-sequence.svg", "api.md"),
+        ("ontology/pathway.svg", "ontology.md"),
+    ):
+        ET.parse(DOCS / picture)  # well-formed SVG
+        assert f"]({picture})" in (DOCS / doc).read_text(encoding="utf-8"), (picture, doc)
