@@ -221,7 +221,7 @@ def _encounter(msg: _Msg, provider: str, control_id: str) -> tuple[NodeRow, list
     pv1, msh = msg.first("PV1"), msg.first("MSH")
     if pv1 is None:
         raise MappingError("PV1", "no PV1 segment")
-    visit = _v(pv1, "pv1_19.cx_1") or _v(pv1, "pv1_19")
+    visit = _v(pv1, "pv1_19.cx_1") or _v(pv1, "pv1_19").split("^", 1)[0]
     enc_id = f"{provider}:hl7:{safe_id(visit)}" if visit else f"{provider}:hl7msg:{control_id}"
     admission = _v(pv1, "pv1_4")
     discharge = _v(pv1, "pv1_36")
