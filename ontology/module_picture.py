@@ -92,10 +92,39 @@ def core_cards(onto: Ontology, source_dir: Path, module: str) -> list[Card]:
     return cards
 
 
+EXTERNAL = {
+    "http://www.w3.org/2004/02/skos/core#": "skos:",
+    "http://purl.org/dc/terms/": "dcterms:",
+    "http://www.w3.org/ns/prov#": "prov:",
+}
+
+
+def declared_cards(source_dir: Path, module: str) -> list[Card]:
+    """A module of declarations only (vocabulary.ttl): its terms by kind."""
+    g = parse_files(source_dir)[f"{module}.ttl"]
+    cards = []
+    for kind, rdf_type in (
+        ("classes", OWL.Class),
+        ("annotation properties", OWL.AnnotationProperty),
+        ("object properties", OWL.ObjectProperty),
+    ):
+        names = []
+        for term in g.subjects(RDF.type, rdf_type):
+            text = str(term)
+            for ns, prefix in EXTERNAL.items():
+                text = text.replace(ns, prefix)
+            names.append(text)
+        if names:
+            cards.append(Card(kind, tuple(sorted(names))))
+    return cards
+
+
 def module_cards(onto: Ontology, source_dir: Path, module: str) -> list[Card]:
     if module == "core":
         return core_cards(onto, source_dir, module)
-    return class_cards(onto, module) + scheme_cards(onto, module)
+    return class_cards(onto, module) + scheme_cards(onto, module) or declared_cards(
+        source_dir, module
+    )
 
 
 def _height(card: Card) -> float:
