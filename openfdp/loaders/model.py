@@ -69,6 +69,49 @@ class IdentityEvidence:
 
 
 @dataclass(frozen=True, slots=True)
+class MergePersons:
+    """The source merged person `prior` into `surviving` (keys of PseudonymisedPerson nodes):
+    the prior identity's records move to the surviving one, which gains a MERGED_INTO link
+    from the prior one naming the merging record (HL7 v2 ADT^A40)."""
+
+    prior: Props
+    surviving: Props
+    merged_at: Any = None  # aware datetime, or None when the message does not say
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteNode:
+    """Remove a node the source cancelled, with the nodes it owns through `owned` relationship
+    types (e.g. an encounter and its diagnoses after an HL7 v2 ADT^A11 cancel admit)."""
+
+    label: str
+    key: Props
+    owned: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UnsetProperties:
+    """Remove properties an event set that the source cancelled (e.g. an encounter's end
+    after an HL7 v2 ADT^A13 cancel discharge)."""
+
+    label: str
+    key: Props
+    properties: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteRecordFacts:
+    """Remove the facts an earlier source record contributed (a FHIR transaction entry with
+    ``request.method = DELETE``): nodes derived only from it are deleted with their
+    relationships; nodes other records also derive from lose only the provenance link."""
+
+    source_record_id: str
+
+
+Amendment = MergePersons | DeleteNode | UnsetProperties | DeleteRecordFacts
+
+
+@dataclass(frozen=True, slots=True)
 class MappedRecord:
     source: str  # e.g. "csv:waiting_list", "fhir", "hl7", "ods:etr"
     position: str  # file and line/entry, e.g. "wl.csv:17" or "bundle.json#entry[4]"
@@ -77,6 +120,8 @@ class MappedRecord:
     nodes: list[NodeRow] = field(default_factory=list)
     rels: list[RelRow] = field(default_factory=list)
     identities: list[IdentityEvidence] = field(default_factory=list)
+    # changes to facts already loaded, applied in input order after this record is written
+    amendments: list[Amendment] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

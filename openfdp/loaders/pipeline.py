@@ -31,6 +31,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
 
+from openfdp.loaders.amend import apply_amendments
 from openfdp.loaders.model import (
     IdentityEvidence,
     MapContext,
@@ -43,6 +44,7 @@ from openfdp.loaders.model import (
 from openfdp.loaders.privacy import Pseudonymiser
 from openfdp.loaders.quarantine import QuarantineFile
 from openfdp.loaders.validation import OntologyIndex
+from openfdp.store.amend import GraphAmender
 from openfdp.store.writer import (
     GraphWriter,
     NodeShape,
@@ -63,6 +65,9 @@ REFERENCE_LABELS = frozenset(
 #: properties set only when a node is created (linkage owns them afterwards)
 CREATE_ONLY = frozenset({"cluster_id"})
 
+BULK_AMENDMENT = (
+    "an amendment (merge, cancel or delete) cannot be bulk-imported; load it with `openfdp load`"
+)
 IdentitySink = Callable[[list[IdentityEvidence]], None]
 
 
@@ -130,6 +135,7 @@ class LoadSummary:
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
     nodes_written: int = 0
     rels_written: int = 0
+    amendments: int = 0  # merges, cancellations and deletions applied (see loaders.amend)
     seconds: float = 0.0
     quarantine_file: Path | None = None
     # opt-outs withdrawn by absence from this load's opt-out extract (None: not applied)
@@ -218,6 +224,7 @@ def run_load(
     summary = LoadSummary(source=source, batch_id=batch_id, dry_run=dry_run)
     index = OntologyIndex(ontology)
     job_id = job or uuid.uuid4().hex
+    amender = None
     batch_key = {"batch_id": batch_id}
     batch_props = {
         "source": source,
@@ -232,6 +239,10 @@ def run_load(
         )
     if writer is not None:
         _write_batch_node(writer, batch_key, {**batch_props, "started_at": _now()}, batch_id)
+    if isinstance(writer, GraphWriter):
+        amender = GraphAmender(
+            driver, ontology, database=database, metadata={"job": job_id, "source": source}
+        )
     seen_refs: set[tuple[str, str, str]] = set()
     buf = _Batch()
     writes = _Writes(writer, batch_id, summary, identity_sink)
@@ -247,10 +258,22 @@ def run_load(
             summary.read += 1
             if isinstance(outcome, MappedRecord):
                 problem = index.check(outcome)
+                if (
+                    problem is None
+                    and outcome.amendments
+                    and writer is not None
+                    and amender is None
+                ):
+                    problem = (None, BULK_AMENDMENT)
                 if problem is None:
                     _buffer(buf, outcome, batch_key, seen_refs)
                     summary.loaded += 1
-                    if buf.records >= batch_size:
+                    if outcome.amendments and amender is not None:
+                        flush()  # everything before it, and its own rows, first
+                        writes.wait()
+                        apply_amendments(amender, outcome, reference_labels=REFERENCE_LABELS)
+                        summary.amendments += len(outcome.amendments)
+                    elif buf.records >= batch_size:
                         flush()
                 else:
                     fld, reason = problem

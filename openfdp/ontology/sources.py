@@ -16,7 +16,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
 
 from openfdp.ontology.errors import OntologyError
-from openfdp.ontology.vocab import KINDS, OFDP, curie, local_name
+from openfdp.ontology.vocab import EXTERNAL_VOCABULARIES, KINDS, OFDP, curie, local_name
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -144,6 +144,8 @@ def _declarations(src: Sources, graphs: Mapping[str, Graph]) -> None:
                 f"{files[0]}: {curie(term)}: declared as both {' and '.join(kinds)}"
             )
         kind = kinds[0]
+        if str(term).startswith(EXTERNAL_VOCABULARIES):
+            continue  # declared in vocabulary.ttl for OWL 2 DL tools; not part of the model
         src.kinds[term] = kind
         src.declared_in[term] = files[0]
         if kind == "ontology":

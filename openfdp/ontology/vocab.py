@@ -17,6 +17,13 @@ PATTERN = OFDP.pattern
 DD_NAME = OFDP.ddName
 EDGE_PROPERTY = OFDP.edgeProperty
 
+#: namespaces of the external terms declared in vocabulary.ttl (SKOS, Dublin Core, PROV-O)
+EXTERNAL_VOCABULARIES = (
+    "http://www.w3.org/2004/02/skos/core#",
+    "http://purl.org/dc/terms/",
+    "http://www.w3.org/ns/prov#",
+)
+
 # xsd range -> PropertySpec.datatype
 XSD_DATATYPES: dict[URIRef, str] = {
     XSD.string: "string",

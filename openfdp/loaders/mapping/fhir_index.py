@@ -43,8 +43,8 @@ def record_id(resource_type: str, rid: str, ctx: MapContext) -> str:
 
 def _org_target(resource: Resource) -> Target:
     ods = ods_code_of(resource)
-    if ods:
-        label = org_label(ods) or "Site"
+    label = org_label(ods)
+    if ods and label:  # a value that is not an ODS-format code gets a surrogate code below
         provider = trust_of_site(ods) if label == "Site" else None
         return Target("Organization", label, {"ods_code": ods}, provider_ods=provider or ods)
     ids = identifiers(resource)

@@ -1,7 +1,9 @@
 """HL7 v2 ADT messages -> ontology rows (pure; parsed with hl7apy). See docs/feeds.md.
 
 A01/A02/A03/A04/A08 give the person (PID), the encounter (PV1) and its coded diagnoses
-(DG1) and procedures (PR1); A28/A31 (add/update person) give the person only. Any other
+(DG1) and procedures (PR1); A28/A31 (add/update person) give the person only. A11 (cancel
+admit), A13 (cancel discharge) and A40 (merge patient) amend earlier events
+(:mod:`openfdp.loaders.mapping.hl7v2_events`). Any other
 message type is Skipped. The message is one record: anything malformed in it (no MSH-10,
 an unparseable timestamp or date of birth, a code that is not ICD-10/OPCS-4/SNOMED) rejects
 the whole message with the segment and field named, never a value.
@@ -19,7 +21,9 @@ from hl7apy.consts import VALIDATION_LEVEL
 from hl7apy.exceptions import HL7apyException
 from hl7apy.parser import parse_message, parse_segment
 
+from openfdp.loaders.mapping import hl7v2_events as amend
 from openfdp.loaders.mapping.fhir_common import CODE_FORMATS, MappingError, drop_none, safe_id
+from openfdp.loaders.mapping.hl7v2_events import AMENDING_EVENTS, cx_identity
 from openfdp.loaders.mapping.ods import (
     GP_CODE,
     canonical_hash,
@@ -28,6 +32,7 @@ from openfdp.loaders.mapping.ods import (
     trust_of_site,
 )
 from openfdp.loaders.model import (
+    Amendment,
     IdentityEvidence,
     MapContext,
     MappedRecord,
@@ -37,7 +42,7 @@ from openfdp.loaders.model import (
     RelRow,
     Skipped,
 )
-from openfdp.loaders.privacy import nhs_number_is_valid, normalise_nhs_number, normalise_postcode
+from openfdp.loaders.privacy import normalise_postcode
 from openfdp.loaders.privacy import postcode_area as district
 
 SOURCE = "hl7"
@@ -53,7 +58,6 @@ CODE_SYSTEMS.update({"OPCS": "OPCS4", "OPCS-4": "OPCS4", "SCT": "SNOMED", "SNOME
 ADMISSION_METHOD = re.compile(r"^[0-9][0-9A-Z]$")
 DISCHARGE_METHOD = re.compile(r"^[1-589]$")
 _TS = re.compile(r"^(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(?:\.\d{1,4})?([+-]\d{4})?$")
-_NHS_AUTHORITIES = frozenset({"NHS", "NHSNBR", "NHSNMBR"})
 
 
 @dataclass
@@ -131,14 +135,7 @@ def _person(msg: _Msg, ctx: MapContext, provider: str, record_key: str) -> tuple
     pid = msg.first("PID")
     if pid is None:
         raise MappingError("PID", "no PID segment")
-    nhs_number, local_id = None, None
-    for rep in pid.pid_3 if _v(pid, "pid_3") else []:
-        value, authority, id_type = _v(rep, "cx_1"), _v(rep, "cx_4").split("&")[0], _v(rep, "cx_5")
-        if authority.upper() in _NHS_AUTHORITIES or id_type.upper() == "NH":
-            if nhs_number_is_valid(value):
-                nhs_number = normalise_nhs_number(value)
-        elif value and local_id is None:
-            local_id = value
+    nhs_number, local_id = cx_identity(pid.pid_3 if _v(pid, "pid_3") else [], _v)
     birth = _date(_v(pid, "pid_7"), "PID-7")
     sex_raw = _v(pid, "pid_8").upper()
     postcode = _v(pid, "pid_11.xad_5") if _v(pid, "pid_11") else ""
@@ -230,7 +227,7 @@ def _encounter(msg: _Msg, provider: str, control_id: str) -> tuple[NodeRow, list
     pv1, msh = msg.first("PV1"), msg.first("MSH")
     if pv1 is None:
         raise MappingError("PV1", "no PV1 segment")
-    visit = _v(pv1, "pv1_19.cx_1") or _v(pv1, "pv1_19")
+    visit = _v(pv1, "pv1_19.cx_1") or _v(pv1, "pv1_19").split("^", 1)[0]
     enc_id = f"{provider}:hl7:{safe_id(visit)}" if visit else f"{provider}:hl7msg:{control_id}"
     admission = _v(pv1, "pv1_4")
     discharge = _v(pv1, "pv1_36")
@@ -283,7 +280,7 @@ def map_message(text: str, *, position: str, ctx: MapContext) -> Outcome:
     code, event = _v(msh, "msh_9.msg_1").upper(), _v(msh, "msh_9.msg_2").upper()
     if not code:
         code, event = ([*_v(msh, "msh_9").upper().split("^"), ""])[:2]
-    if code != "ADT" or event not in ENCOUNTER_EVENTS | PERSON_EVENTS:
+    if code != "ADT" or event not in ENCOUNTER_EVENTS | PERSON_EVENTS | AMENDING_EVENTS:
         return Skipped(SOURCE, position, f"message type {code}^{event} not mapped")
     control_id = safe_id(_v(msh, "msh_10"))
     if not _v(msh, "msh_10"):
@@ -295,6 +292,7 @@ def map_message(text: str, *, position: str, ctx: MapContext) -> Outcome:
         provider = _provider(msg, ctx)
         person, evidence = _person(msg, ctx, provider, record_key)
         nodes, rels = [person], []
+        amendments: list[Amendment] = []
         gp = _gp(msg)
         if gp:
             rels.append(
@@ -306,9 +304,28 @@ def map_message(text: str, *, position: str, ctx: MapContext) -> Outcome:
             nodes += [encounter, *clinical_nodes]
             rels += [RelRow("SUBJECT_OF", person.label, person.key, "Encounter", encounter.key)]
             rels += enc_rels + clinical_rels
+        elif event in (amend.CANCEL_ADMIT, amend.CANCEL_DISCHARGE):
+            encounter, enc_rels = _encounter(msg, provider, control_id)
+            if event == amend.CANCEL_ADMIT:
+                amendments.append(amend.cancel_admit(encounter))
+            else:
+                encounter, unset = amend.cancel_discharge(encounter)
+                nodes.append(encounter)
+                rels += [RelRow("SUBJECT_OF", person.label, person.key, "Encounter", encounter.key)]
+                rels += enc_rels
+                amendments.append(unset)
+        elif event == amend.MERGE_PATIENT:
+            evn, msh = msg.first("EVN"), msg.first("MSH")
+            when = parse_ts(_v(evn, "evn_2"), "EVN-2") if evn is not None else None
+            prior, merge = amend.merge_patient(
+                msg.first("MRG"), _v, ctx=ctx, provider=provider, source=SOURCE,
+                surviving=person, merged_at=when or parse_ts(_v(msh, "msh_7"), "MSH-7"),
+            )  # fmt: skip
+            nodes.append(prior)
+            amendments.append(merge)
     except MappingError as exc:
         return Rejection(SOURCE, position, exc.field, f"ADT^{event}: {exc.reason}")
     except (HL7apyException, ValueError, IndexError, AttributeError) as exc:
         return Rejection(SOURCE, position, None, f"ADT^{event}: unparseable ({type(exc).__name__})")
     digest = canonical_hash(text.split("\r"))
-    return MappedRecord(SOURCE, position, record_key, digest, nodes, rels, [evidence])
+    return MappedRecord(SOURCE, position, record_key, digest, nodes, rels, [evidence], amendments)

@@ -9,6 +9,8 @@ Two phases keep references resolvable while memory stays flat:
    the bundle's own resources are indexed, then each entry is mapped.
 
 Only one entry is held in memory at a time (plus the index of one bundle's references).
+A bundle's ``request.method = DELETE`` entries are mapped before its other entries (FHIR R4
+transaction processing rules; :mod:`openfdp.loaders.mapping.fhir_delete`).
 Bad JSON or XML never escapes: it becomes a Rejection at the entry where parsing stopped.
 """
 
@@ -24,14 +26,16 @@ from xml.etree.ElementTree import ParseError
 import ijson
 from defusedxml import DefusedXmlException
 
-from openfdp.loaders.mapping.fhir import SOURCE, map_resource
+from openfdp.loaders.mapping.fhir import MAPPERS, SOURCE, map_resource
 from openfdp.loaders.mapping.fhir_common import reference_strings
+from openfdp.loaders.mapping.fhir_delete import map_delete
 from openfdp.loaders.mapping.fhir_index import SHARED_TYPES, RefIndex, target_of
 from openfdp.loaders.model import MapContext, Outcome, Rejection, Skipped
 from openfdp.loaders.readers.fhir_xml import read_entries as read_xml_entries
 
 _SUFFIXES = (".json", ".xml")
 _REFERENCE_FILES = ("hospitalinformation", "practitionerinformation")
+MAPPED = frozenset(MAPPERS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +44,8 @@ class Entry:
     full_url: str | None
     resource: Any
     in_bundle: bool
+    method: str | None = None  # request.method of a transaction/batch entry
+    url: str | None = None  # request.url
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +91,8 @@ def _json_entries(path: Path, label: str) -> Iterator[Entry | Broken]:
                 full_url = full_url if isinstance(full_url, str) else None
                 resource = item.get("resource") if isinstance(item, dict) else None
                 position = f"{label}#entry[{count - 1}]"
-                yield Entry(position, full_url, _with_id(full_url, resource), True)
+                method, url = _request(item)
+                yield Entry(position, full_url, _with_id(full_url, resource), True, method, url)
         if count == 0:  # a lone resource, or a bundle without entries
             with path.open("rb") as fh:
                 resource = json.load(fh)
@@ -96,6 +103,17 @@ def _json_entries(path: Path, label: str) -> Iterator[Entry | Broken]:
         yield Broken(f"{label}#entry[{count}]", f"{kind} JSON; {count} entries read before it")
     except OSError as exc:
         yield Broken(label, f"unreadable file: {type(exc).__name__}")
+
+
+def _request(item: Any) -> tuple[str | None, str | None]:
+    request = item.get("request") if isinstance(item, dict) else None
+    if not isinstance(request, dict):
+        return None, None
+    method, url = request.get("method"), request.get("url")
+    return (
+        method.upper() if isinstance(method, str) else None,
+        url if isinstance(url, str) else None,
+    )
 
 
 def _xml_entries(path: Path, label: str) -> Iterator[Entry | Broken]:
@@ -150,9 +168,15 @@ def outcomes(paths: Sequence[Path], ctx: MapContext) -> Iterator[Outcome]:
         for item in _entries(path, label):
             if isinstance(item, Entry):
                 _index(index, item, ctx, shared_phase=False)
+        # FHIR R4 transaction processing: a bundle's DELETE entries are processed first
+        for item in _entries(path, label):
+            if isinstance(item, Entry) and item.method == "DELETE":
+                yield map_delete(item.url, position=item.position, mapped_types=MAPPED)
         for item in _entries(path, label):
             if isinstance(item, Broken):
                 yield Rejection(SOURCE, item.position, None, item.reason)
+            elif isinstance(item, Entry) and item.method == "DELETE":
+                continue
             elif item.resource is None:
                 yield Skipped(
                     SOURCE, item.position, "bundle entry without a resource (request only)"
