@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from graph_service.cli._common import console, err_console, settings
+from graph_service.cli.exit_codes import ExitCode
 from graph_service.cli.load import load_feed, print_summary
 from graph_service.settings import REPO_ROOT
 from graph_service.store.driver import open_driver
@@ -84,7 +85,7 @@ def _generate_or_exit(
             )
     except (LoaderError, OSError) as exc:
         err_console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+        raise typer.Exit(ExitCode.RUNTIME) from None
     console.print(_generated_table(summary))
     return summary
 
@@ -146,7 +147,7 @@ def load_cmd(
                 continue
             except LoaderError as exc:
                 err_console.print(f"[red]error:[/red] {exc}")
-                raise typer.Exit(2) from None
+                raise typer.Exit(ExitCode.RUNTIME) from None
             done.append((feed, summary))
     print_summary(done)
-    raise typer.Exit(1 if any(s.quarantined for _, s in done) else 0)
+    raise typer.Exit(ExitCode.CHECK_FAILED if any(s.quarantined for _, s in done) else ExitCode.OK)

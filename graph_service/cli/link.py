@@ -14,7 +14,14 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from graph_service.cli._common import console, err_console, settings
+from graph_service.cli._common import (
+    JsonOption,
+    as_record,
+    console,
+    err_console,
+    print_json,
+    settings,
+)
 from graph_service.store.driver import open_driver
 from graph_service.store.linkage import LinkageError, LinkGraph
 from loaders.linkage import EvidenceStore, default_path, load_model, pseudonymiser_for, run_linkage
@@ -35,6 +42,7 @@ def run(
         Path | None, typer.Option(help="A linkage model file (default: default.json).")
     ] = None,
     threads: int = typer.Option(1, min=1, help="DuckDB threads."),
+    as_json: JsonOption = False,
 ) -> None:
     """Link new evidence against existing persons; write links, review tasks and clusters."""
     s = settings()
@@ -64,6 +72,9 @@ def run(
         )
     for warning in summary.warnings:
         err_console.print(f"[yellow]warning:[/yellow] {warning}")
+    if as_json:
+        print_json(as_record(summary))
+        return
     table = Table(title=f"Linkage ({summary.model_version}, {summary.mode})", show_header=False)
     for name, value in (
         ("persons", summary.persons),
@@ -83,7 +94,7 @@ def run(
 
 
 @app.command()
-def status() -> None:
+def status(as_json: JsonOption = False) -> None:
     """Persons, clusters, links and review tasks in the graph; the evidence store's state."""
     s = settings()
     m = load_model(None)
@@ -92,6 +103,15 @@ def status() -> None:
     with EvidenceStore(default_path(s.state_dir), pseudonymiser_for(s)) as store:
         records, pending = store.count(), store.count(pending=True)
         trained = store.trained(m.model_version) is not None
+    if as_json:
+        print_json(
+            {
+                "domain": s.privacy.domain, **counts, "evidence_records": records,
+                "evidence_pending": pending, "model_version": m.model_version,
+                "model_trained": trained,
+            }
+        )  # fmt: skip
+        return
     table = Table(title=f"Linkage status (domain {s.privacy.domain})", show_header=False)
     for name, value in (
         ("persons", counts["persons"]),
