@@ -2,7 +2,8 @@
 
 Events name who (subject, organisation, roles, purpose), what (channel, operation, sha256 of
 the query text and of the variables — never the text or values themselves), how much
-(result size, the pseudo ids returned) and the outcome. The log lives in
+(result size, the pseudo ids returned), the outcome, and the request id (also in the
+``X-Request-ID`` response header and the logs). The log lives in
 ``settings.state_dir / "audit"`` (see docs/security.md). A request whose event cannot be
 written is answered 503 and its data is never sent.
 """
@@ -22,6 +23,7 @@ from strawberry.extensions import SchemaExtension
 
 from graph_service.api.context import Principal
 from graph_service.api.errors import ServiceUnavailableError
+from graph_service.api.request_id import request_id
 from graph_service.settings import Settings
 from graph_service.store.audit_log import AuditLog, AuditWriteFailed
 
@@ -71,6 +73,7 @@ def build_event(
         "pseudo_ids": sorted(info.pseudo_ids),
         "outcome": outcome,
         "status": status,
+        "request_id": request_id(),
     }
 
 

@@ -37,6 +37,7 @@ from graph_service.api.errors import (
     ApiError,
     MaskInternalErrors,
     ServiceUnavailableError,
+    add_error_codes,
 )
 from graph_service.api.state import AppState, app_state
 from graph_service.settings import Settings
@@ -152,6 +153,7 @@ class AuditedGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
+        add_error_codes(result.errors)
         response = await super().process_result(request, result)
         await audit_result(app_state(request), request.state.openfdp_context, result)
         return response
