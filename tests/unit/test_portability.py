@@ -38,7 +38,7 @@ sys.meta_path.insert(0, _PosixOnly())
 """
 
 # Imports every CLI module, then runs --help of the root and of every (sub)command.
-DRIVER = """
+DRIVER_BODY = """
 import importlib, json, pkgutil, sys
 
 OURS = ("graph_service", "loaders", "ontology", "tests")
@@ -78,11 +78,12 @@ third_party = [
 ]
 print(json.dumps({
     "platform": sys.platform,
-    "blocked_loaded": [m for m in %r if m in sys.modules],
+    "blocked_loaded": [m for m in BLOCKED_NAMES if m in sys.modules],
     "helps": helps,
     "third_party": third_party,
 }))
-""" % (BLOCKED,)
+"""
+DRIVER = f"BLOCKED_NAMES = {BLOCKED!r}\n" + DRIVER_BODY
 
 
 def _run(tmp_path: Path, *args: str) -> dict[str, object]:
