@@ -71,7 +71,7 @@ def _generate_or_exit(
     icb: str,
     as_of: datetime | None,
 ) -> GenerateSummary:
-    """Generate the extracts and print what was written; a clear error and exit 2 on failure."""
+    """Generate the extracts and print what was written; a clear error and exit 3 on failure."""
     try:
         with console.status(f"generating extracts for {patients:,} people"):
             summary = generate(
