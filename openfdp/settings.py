@@ -113,6 +113,10 @@ class ApiSettings(BaseModel):
     request_timeout_s: float = 30.0
     cypher_row_cap: int = 1000
     cypher_timeout_s: float = 10.0
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="API logs: JSON lines (default) or plain text"
+    )
+    log_level: str = "INFO"
 
 
 class Settings(BaseSettings):

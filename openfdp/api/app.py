@@ -2,8 +2,9 @@
 
 The lifespan owns the process's one async Neo4j driver. Routes: ``/graphql`` (GraphiQL in
 a browser), ``/cypher`` (analyst), ``/healthz``, ``/readyz``, ``/metrics``, ``/timeline``
-(the pathway timeline page). Every request has a timeout; errors are JSON with a clear
-message; internal errors are masked.
+(the pathway timeline page). Every request has a timeout and a request id (``X-Request-ID``);
+errors are JSON with a clear message (GraphQL-over-HTTP shape under /graphql); internal
+errors are masked.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from fastapi import FastAPI
 from openfdp.api.access import MembershipCache
 from openfdp.api.audit import AuditTrail, audit_dir
 from openfdp.api.errors import install_error_handlers
+from openfdp.api.graphql_errors import GraphQLErrorShape
 from openfdp.api.graphql_post import GraphQLPost
 from openfdp.api.metrics import Metrics, MetricsMiddleware
+from openfdp.api.request_id import RequestIdMiddleware
 from openfdp.api.routes_cypher import router as cypher_router
 from openfdp.api.routes_graphql import graphql_router
 from openfdp.api.routes_health import router as health_router
@@ -72,8 +75,11 @@ def create_app(
     graphql = graphql_router(settings, schema)
     app.include_router(graphql, prefix="/graphql")
     app.include_router(timeline_router)
+    # the last added is the outermost layer
+    app.add_middleware(GraphQLErrorShape)  # strawberry's plain-text refusals -> {"errors"}
     # plain JSON POSTs to /graphql are answered directly (same steps, less per-request work)
     app.add_middleware(GraphQLPost, schema=graphql.schema, path="/graphql")
     app.add_middleware(TimeoutMiddleware, timeout_s=settings.api.request_timeout_s)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(RequestIdMiddleware)  # X-Request-ID, access log
     return app

@@ -2,7 +2,8 @@
 
 Events name who (subject, organisation, roles, purpose), what (channel, operation, sha256 of
 the query text and of the variables — never the text or values themselves), how much
-(result size, the pseudo ids returned) and the outcome. The log lives in
+(result size, the pseudo ids returned), the outcome, and the request id (also in the
+``X-Request-ID`` response header and the logs). The log lives in
 ``settings.state_dir / "audit"`` (see docs/security.md). A request whose event cannot be
 written is answered 503 and its data is never sent.
 """
@@ -22,6 +23,7 @@ from strawberry.extensions import SchemaExtension
 
 from openfdp.api.context import Principal
 from openfdp.api.errors import ServiceUnavailableError
+from openfdp.api.request_id import request_id
 from openfdp.settings import Settings
 from openfdp.store.audit_log import AuditLog, AuditWriteFailed
 
@@ -75,6 +77,7 @@ def build_event(
         "pseudo_ids": sorted(info.pseudo_ids),
         "outcome": outcome,
         "status": status,
+        "request_id": request_id(),
     } | (
         {"identity": info.identity, "caller_verified": info.identity == "verified_token"}
         if info.identity is not None

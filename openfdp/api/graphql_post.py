@@ -5,7 +5,7 @@ to /graphql. This ASGI layer answers exactly that shape itself, with the same st
 strawberry router (authentication, access scope, the guarded schema, error masking, the
 audit event written before the answer leaves, the same JSON error bodies), but without the
 per-request work of FastAPI's dependency injection and strawberry's generic HTTP view.
-A JSON body that does not parse gets a 400 with our JSON error body. Anything else (GET,
+A JSON body that does not parse gets a 400 with a GraphQL-over-HTTP error body. Anything else (GET,
 GraphiQL, other content types, streaming, batches, JSON that is not such an object) is
 passed on, untouched, to the strawberry router. The same tests run
 through both paths (tests/api/test_graphql_post.py compares them).
@@ -22,7 +22,7 @@ from strawberry.http import process_result
 from strawberry.schema.base import BaseSchema
 from strawberry.types.graphql import OperationType
 
-from openfdp.api.errors import Answer, error_answer, error_body
+from openfdp.api.errors import Answer, add_error_codes, error_answer, error_body
 from openfdp.api.routes_graphql import audit_result, open_context
 from openfdp.api.state import AppState
 
@@ -129,9 +129,9 @@ class GraphQLPost:
         try:
             await open_context(_state(scope), _authorization(scope))
         except Exception as exc:
-            return _encoded(error_answer(exc))
+            return _encoded(error_answer(exc, graphql=True))
         message = 'the request body is not valid JSON; send {"query": ..., "variables": {...}}'
-        return 400, _dumps(error_body("bad_request", message)), {}
+        return 400, _dumps(error_body("bad_request", message, graphql=True)), {}
 
     async def _answer(
         self, scope: Scope, data: dict[str, Any]
@@ -147,10 +147,11 @@ class GraphQLPost:
                 allowed_operation_types=_ALLOWED,
                 operation_extensions=data.get("extensions"),
             )
+            add_error_codes(result.errors)
             response = process_result(result)
             await audit_result(state, ctx, result)
         except Exception as exc:
-            return _encoded(error_answer(exc))
+            return _encoded(error_answer(exc, graphql=True))
         return 200, _dumps(response), {}
 
 

@@ -36,6 +36,7 @@ from openfdp.api.errors import (
     ApiError,
     MaskInternalErrors,
     ServiceUnavailableError,
+    add_error_codes,
 )
 from openfdp.api.schema import build_schema
 from openfdp.api.state import AppState, app_state
@@ -131,6 +132,7 @@ class AuditedGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
+        add_error_codes(result.errors)
         response = await super().process_result(request, result)
         await audit_result(app_state(request), request.state.openfdp_context, result)
         return response

@@ -7,7 +7,7 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from openfdp.api.errors import error_body
+from openfdp.api.errors import error_body, is_graphql_path
 
 
 class TimeoutMiddleware:
@@ -33,9 +33,9 @@ class TimeoutMiddleware:
         except TimeoutError:
             if started:
                 raise
-            body = json.dumps(
-                error_body("timeout", f"the request took longer than {self.timeout_s:g} s")
-            ).encode()
+            message = f"the request took longer than {self.timeout_s:g} s"
+            graphql = is_graphql_path(scope["path"])
+            body = json.dumps(error_body("timeout", message, graphql=graphql)).encode()
             await send(
                 {
                     "type": "http.response.start",

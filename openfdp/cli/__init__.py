@@ -1,25 +1,22 @@
-"""`openfdp`: the command line. Each command group lives in its own module of this package."""
+"""`openfdp`: the command line. Each command group lives in its own module of this package.
+
+Exit codes are those of :mod:`openfdp.cli.exit_codes` (README, "Exit codes").
+"""
 
 from __future__ import annotations
 
 import sys
+from importlib import metadata
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
-from openfdp.cli import (
-    audit,
-    cypher,
-    db,
-    db_import,
-    demo,
-    demo_run,
-    link,
-    load,
-    ontology,
-    serve,
-)
+from openfdp import __version__
+from openfdp.cli import audit, cypher, db, db_import, demo, demo_run, link, load, ontology, serve
+from openfdp.cli.exit_codes import ExitCode
 from openfdp.store.errors import StoreError
 
 app = typer.Typer(
@@ -27,7 +24,9 @@ app = typer.Typer(
     help=(
         "openfdp: an open, auditable graph ontology and linkage service for NHS trusts "
         "and ICSs.\n\n"
-        "Start with `openfdp demo run` (Neo4j up, demo data loaded, API serving)."
+        "Start with `openfdp demo run` (Neo4j up, demo data loaded, API serving).\n\n"
+        "Exit codes: 0 success, 1 check failed, 2 usage error, 3 runtime failure, "
+        "4 configuration error, 130 interrupted."
     ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -47,17 +46,45 @@ app.add_typer(demo.app, name="demo")
 err = Console(stderr=True)
 
 
+def version() -> str:
+    """The installed distribution's version (the package's own when not installed)."""
+    try:
+        return metadata.version("openfdp")
+    except metadata.PackageNotFoundError:
+        return __version__
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"openfdp {version()}")
+        raise typer.Exit(ExitCode.OK)
+
+
+@app.callback()
+def _root(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """Options of `openfdp` itself (the help text is the app's)."""
+    del show_version
+
+
 def main() -> None:
-    """Entry point: user errors become one clear line and exit code 2, never a traceback."""
+    """Entry point: failures become one clear line and a distinct exit code, never a
+    traceback."""
     try:
         app()
     except StoreError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        sys.exit(2)
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        sys.exit(ExitCode.RUNTIME)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        err.print(f"[red]configuration error:[/red] {problems}")
-        sys.exit(2)
+        err.print(f"[red]configuration error:[/red] {escape(problems)}")
+        sys.exit(ExitCode.CONFIG)
     except KeyboardInterrupt:
         err.print("interrupted")
-        sys.exit(130)
+        sys.exit(ExitCode.INTERRUPTED)

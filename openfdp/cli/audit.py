@@ -10,7 +10,8 @@ import typer
 from rich.table import Table
 
 from openfdp.api.audit import audit_dir, who_accessed
-from openfdp.cli._common import console, err_console, settings
+from openfdp.cli._common import JsonOption, console, err_console, print_json, settings
+from openfdp.cli.exit_codes import ExitCode
 from openfdp.store.audit_log import AuditLog
 
 app = typer.Typer(help="Verify and query the tamper-evident audit log.", no_args_is_help=True)
@@ -39,16 +40,32 @@ AnchorOption = Annotated[
 
 
 @app.command()
-def verify(anchor: AnchorOption = None) -> None:
+def verify(anchor: AnchorOption = None, as_json: JsonOption = False) -> None:
     """Recompute the hash chain; exit 1 at the first changed, reordered or missing event.
 
     Prints the newest event's number and hash: keep that line outside this host (a ticket,
     a WORM bucket, a signed timestamp) and pass it back with --anchor later, so that even a
-    chain rebuilt from scratch after that moment is detected.
+    chain rebuilt from scratch after that moment is detected. With --json: one object with
+    ok, events, anchors_matched, anchor (SEQ:HASH), first_bad, reason and log.
     """
     anchor = anchor or []
     log = _log()
     result = log.verify(dict(_anchor(a) for a in anchor))
+    if as_json:
+        print_json(
+            {
+                "ok": result.ok,
+                "events": result.events,
+                "anchors_matched": len(anchor) if result.ok else 0,
+                "anchor": f"{result.events - 1}:{result.head_hash}"
+                if result.ok and result.events
+                else None,
+                "first_bad": result.first_bad,
+                "reason": result.reason or None,
+                "log": str(log.path),
+            }
+        )
+        raise typer.Exit(ExitCode.OK if result.ok else ExitCode.CHECK_FAILED)
     if result.ok:
         console.print(f"audit log intact: {result.events} events verified ({log.path})")
         if anchor:
@@ -59,7 +76,7 @@ def verify(anchor: AnchorOption = None) -> None:
     err_console.print(
         f"[red]audit log broken at event {result.first_bad}[/red]: {result.reason} ({log.path})"
     )
-    raise typer.Exit(1)
+    raise typer.Exit(ExitCode.CHECK_FAILED)
 
 
 def _table(title: str) -> Table:

@@ -7,7 +7,8 @@ import time
 import typer
 from neo4j.exceptions import AuthError, ServiceUnavailable
 
-from openfdp.cli._common import console, err_console, settings
+from openfdp.cli._common import JsonOption, console, err_console, print_json, settings
+from openfdp.cli.exit_codes import ExitCode
 from openfdp.store import local_server
 from openfdp.store.errors import ConnectionFailed
 
@@ -47,14 +48,30 @@ def stop() -> None:
 
 
 @app.command()
-def status() -> None:
+def status(as_json: JsonOption = False) -> None:
     """Show URI, server version and pid; exit 1 if the server does not answer."""
     s = settings()
-    if not s.neo4j.external and local_server.running_pid(s) is None:
-        console.print(f"Neo4j is not running (would listen on {s.neo4j.effective_uri}).")
-        raise typer.Exit(1)
-    info = _probe_or_fail()
     where = "external" if s.neo4j.external else "local"
+    home = None if s.neo4j.external else str(local_server.home_dir(s))
+    down = {"running": False, "where": where, "uri": s.neo4j.effective_uri, "home": home}
+    if not s.neo4j.external and local_server.running_pid(s) is None:
+        if as_json:
+            print_json(down)
+        else:
+            console.print(f"Neo4j is not running (would listen on {s.neo4j.effective_uri}).")
+        raise typer.Exit(ExitCode.CHECK_FAILED)
+    try:
+        info = _probe_or_fail(ExitCode.CHECK_FAILED, quiet=as_json)
+    except typer.Exit:
+        if as_json:
+            print_json(down)
+        raise
+    if as_json:
+        print_json(
+            {**down, "running": True, "uri": info.uri, "version": info.version,
+             "edition": info.edition, "pid": info.pid}
+        )  # fmt: skip
+        return
     console.print(f"Neo4j running ({where})")
     console.print(f"  uri:     {info.uri}")
     console.print(f"  version: {info.version} {info.edition}")
@@ -71,7 +88,11 @@ def logs(
     console.print(local_server.log_tail(settings(), lines), markup=False, highlight=False)
 
 
-def _probe_or_fail() -> local_server.ServerInfo:
+def _probe_or_fail(
+    code: ExitCode = ExitCode.RUNTIME, *, quiet: bool = False
+) -> local_server.ServerInfo:
+    """The server's answer; when it does not answer, a message and exit ``code`` (a runtime
+    failure, or for `db status` the check's "no")."""
     s = settings()
     try:
         return local_server.probe(s)
@@ -80,5 +101,6 @@ def _probe_or_fail() -> local_server.ServerInfo:
             f"Neo4j at {s.neo4j.effective_uri} refused the configured credentials"
         ) from exc
     except (ServiceUnavailable, OSError) as exc:
-        err_console.print(f"Neo4j does not answer at {s.neo4j.effective_uri}.")
-        raise typer.Exit(1) from exc
+        if not quiet:
+            err_console.print(f"Neo4j does not answer at {s.neo4j.effective_uri}.")
+        raise typer.Exit(code) from exc

@@ -2,8 +2,8 @@
 
 The same validation, pseudonymisation, mapping, quarantine and provenance as `openfdp load`,
 written as import files instead of transactions; then the ontology's constraints are applied.
-Exit codes as `openfdp load`: 0 loaded, 1 some records quarantined, 2 a usage, configuration
-or server error (one line).
+Exit codes as `openfdp load` (cli/exit_codes.py): 0 loaded, 1 some records quarantined,
+2 usage error, 3 the import could not be done (one line).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
 from openfdp.cli._common import console, err_console, settings
+from openfdp.cli.exit_codes import ExitCode
 from openfdp.cli.load import FEEDS, _evidence_sink, input_files, print_summary
 from openfdp.loaders.bulk import BulkFeed, bulk_load
 from openfdp.loaders.errors import LoaderError
@@ -51,7 +52,7 @@ def import_cmd(
     ]
     if not chosen:
         err_console.print("[red]error:[/red] name at least one feed (--ods, --csv, --fhir, --hl7)")
-        raise typer.Exit(2)
+        raise typer.Exit(ExitCode.USAGE)
     cfg = settings()
     ontology = load_ontology()
     ctx = map_context(
@@ -81,7 +82,7 @@ def import_cmd(
             )  # fmt: skip
     except (LoaderError, StoreError) as exc:
         err_console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+        raise typer.Exit(ExitCode.RUNTIME) from None
     print_summary(result.summaries)
     files = result.files
     rate = result.records / result.seconds if result.seconds else 0.0
@@ -92,4 +93,5 @@ def import_cmd(
         f"({rate:,.0f} records/s; mapping {result.map_seconds:.1f}s, import "
         f"{result.import_seconds:.1f}s, schema {result.schema_seconds:.1f}s)"
     )
-    raise typer.Exit(1 if any(s.quarantined for _, s in result.summaries) else 0)
+    quarantined = any(s.quarantined for _, s in result.summaries)
+    raise typer.Exit(ExitCode.CHECK_FAILED if quarantined else ExitCode.OK)

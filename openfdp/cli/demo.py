@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from openfdp.cli._common import console, err_console, settings
+from openfdp.cli.exit_codes import ExitCode
 from openfdp.cli.load import load_feed, print_summary
 from openfdp.loaders.errors import FeedNotAvailable, LoaderError
 from openfdp.loaders.generate import AS_OF, DEFAULT_ICB, GenerateSummary, generate
@@ -70,7 +71,7 @@ def _generate_or_exit(
     icb: str,
     as_of: datetime | None,
 ) -> GenerateSummary:
-    """Generate the extracts and print what was written; a clear error and exit 2 on failure."""
+    """Generate the extracts and print what was written; a clear error and exit 3 on failure."""
     try:
         with console.status(f"generating extracts for {patients:,} people"):
             summary = generate(
@@ -84,7 +85,7 @@ def _generate_or_exit(
             )
     except (LoaderError, OSError) as exc:
         err_console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+        raise typer.Exit(ExitCode.RUNTIME) from None
     console.print(_generated_table(summary))
     return summary
 
@@ -146,7 +147,7 @@ def load_cmd(
                 continue
             except LoaderError as exc:
                 err_console.print(f"[red]error:[/red] {exc}")
-                raise typer.Exit(2) from None
+                raise typer.Exit(ExitCode.RUNTIME) from None
             done.append((feed, summary))
     print_summary(done)
-    raise typer.Exit(1 if any(s.quarantined for _, s in done) else 0)
+    raise typer.Exit(ExitCode.CHECK_FAILED if any(s.quarantined for _, s in done) else ExitCode.OK)

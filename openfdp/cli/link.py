@@ -14,7 +14,14 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from openfdp.cli._common import console, err_console, settings
+from openfdp.cli._common import (
+    JsonOption,
+    as_record,
+    console,
+    err_console,
+    print_json,
+    settings,
+)
 from openfdp.loaders.linkage import (
     EvidenceStore,
     default_path,
@@ -41,6 +48,7 @@ def run(
         Path | None, typer.Option(help="A linkage model file (default: default.json).")
     ] = None,
     threads: int = typer.Option(1, min=1, help="DuckDB threads."),
+    as_json: JsonOption = False,
 ) -> None:
     """Link new evidence against existing persons; write links, review tasks and clusters."""
     s = settings()
@@ -70,6 +78,9 @@ def run(
         )
     for warning in summary.warnings:
         err_console.print(f"[yellow]warning:[/yellow] {warning}")
+    if as_json:
+        print_json(as_record(summary))
+        return
     table = Table(title=f"Linkage ({summary.model_version}, {summary.mode})", show_header=False)
     for name, value in (
         ("persons", summary.persons),
@@ -89,7 +100,7 @@ def run(
 
 
 @app.command()
-def status() -> None:
+def status(as_json: JsonOption = False) -> None:
     """Persons, clusters, links and review tasks in the graph; the evidence store's state."""
     s = settings()
     m = load_model(None)
@@ -98,6 +109,15 @@ def status() -> None:
     with EvidenceStore(default_path(s.state_dir), pseudonymiser_for(s)) as store:
         records, pending = store.count(), store.count(pending=True)
         trained = store.trained(m.model_version) is not None
+    if as_json:
+        print_json(
+            {
+                "domain": s.privacy.domain, **counts, "evidence_records": records,
+                "evidence_pending": pending, "model_version": m.model_version,
+                "model_trained": trained,
+            }
+        )  # fmt: skip
+        return
     table = Table(title=f"Linkage status (domain {s.privacy.domain})", show_header=False)
     for name, value in (
         ("persons", counts["persons"]),

@@ -1,7 +1,8 @@
 """`openfdp load csv|fhir|ods|hl7 PATH...`: load a feed into the graph.
 
-Exit codes: 0 everything loaded (or skipped with a stated reason), 1 some records were
-quarantined, 2 a configuration or connection error (one line, no traceback).
+Exit codes (graph_service/cli/exit_codes.py): 0 everything loaded (or skipped with a stated
+reason), 1 some records were quarantined, 3 unreadable input or a connection error (one line,
+no traceback), 4 a configuration error. ``--json`` prints the summary as one JSON object.
 """
 
 from __future__ import annotations
@@ -22,7 +23,15 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from openfdp.cli._common import console, err_console, settings
+from openfdp.cli._common import (
+    JsonOption,
+    as_record,
+    console,
+    err_console,
+    print_json,
+    settings,
+)
+from openfdp.cli.exit_codes import ExitCode
 from openfdp.loaders.errors import FeedNotAvailable, LoaderError
 from openfdp.loaders.model import MapContext, Outcome
 from openfdp.loaders.opt_out_snapshot import OptOutListing
@@ -217,6 +226,7 @@ def _run(
     dry_run: bool,
     quarantine: Path | None,
     batch: int,
+    as_json: bool = False,
 ) -> None:
     from openfdp.ontology import load_ontology  # noqa: PLC0415
 
@@ -236,9 +246,12 @@ def _run(
             )  # fmt: skip
     except LoaderError as exc:
         err_console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
-    print_summary([(feed, summary)])
-    raise typer.Exit(1 if summary.quarantined else 0)
+        raise typer.Exit(ExitCode.RUNTIME) from None
+    if as_json:
+        print_json(as_record(summary, feed=feed, reconciles=summary.reconciles))
+    else:
+        print_summary([(feed, summary)])
+    raise typer.Exit(ExitCode.CHECK_FAILED if summary.quarantined else ExitCode.OK)
 
 
 FEED_HELP = {
@@ -252,12 +265,17 @@ FEED_HELP = {
 def _feed_command(feed: str) -> Callable[..., None]:
     def command(
         paths: Paths,
+        *,
         source: SourceOpt = None,
         dry_run: DryRun = False,
         quarantine: QuarantineOpt = None,
         batch_size: BatchOpt = 2000,
+        as_json: JsonOption = False,
     ) -> None:
-        _run(feed, paths, source=source, dry_run=dry_run, quarantine=quarantine, batch=batch_size)
+        _run(
+            feed, paths, source=source, dry_run=dry_run, quarantine=quarantine,
+            batch=batch_size, as_json=as_json,
+        )  # fmt: skip
 
     command.__doc__ = FEED_HELP[feed]
     return command

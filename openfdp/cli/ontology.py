@@ -1,8 +1,9 @@
 """`openfdp ontology validate|show|diff|apply|export`: work with the ontology files.
 
-Exit codes: 0 fine; 1 not valid (shape problems, data violations) or, for ``diff``, breaking
-changes; 2 an error (bad ontology file, folder or git revision; Neo4j unreachable), shown as
-one clear line, never a traceback.
+Exit codes (graph_service/cli/exit_codes.py): 0 fine; 1 not valid (shape problems, data
+violations) or, for ``diff``, breaking changes; 2 a usage error (unknown format, missing
+--out); 3 an error while working (bad ontology file, folder or git revision; Neo4j
+unreachable; a file not writable), shown as one clear line, never a traceback.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from openfdp.cli._common import console, err_console, settings
+from openfdp.cli.exit_codes import ExitCode
 from openfdp.ontology import (
     SHAPES_DIR,
     SOURCE_DIR,
@@ -64,12 +66,12 @@ FORMATS = ("sdl", "cypher", "json", "png", "svg", "shacl", "reference", "ttl")
 
 @contextmanager
 def clean_errors() -> Iterator[None]:
-    """Ontology problems become one line on stderr and exit code 2."""
+    """Ontology problems become one line on stderr and exit code 3 (runtime failure)."""
     try:
         yield
     except OntologyError as exc:
         err_console.print(f"[red]ontology error:[/red] {escape(str(exc))}")
-        raise typer.Exit(2) from None
+        raise typer.Exit(ExitCode.RUNTIME) from None
 
 
 # --- validate ------------------------------------------------------------------------------------
@@ -335,7 +337,7 @@ def export(
         err_console.print(
             f"[red]error:[/red] cannot write {escape(str(out))}: {escape(exc.strerror or str(exc))}"
         )
-        raise typer.Exit(2) from None
+        raise typer.Exit(ExitCode.RUNTIME) from None
     console.print(
         f"Wrote {fmt} of ontology {onto.version} ({len(text.splitlines())} lines) to {out}"
     )

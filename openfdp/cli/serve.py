@@ -9,6 +9,7 @@ import uvicorn
 
 from openfdp.api.app import create_app
 from openfdp.api.auth import KNOWN_ROLES, TOKEN_PURPOSES, mint_token
+from openfdp.api.log_format import dict_config
 from openfdp.cli._common import console, settings
 
 app = typer.Typer(help="Run the GraphQL/REST API, or mint a local bearer token.")
@@ -35,8 +36,11 @@ def serve(
     console.print(f"openfdp API at http://{bind_host}:{bind_port}/graphql (GraphiQL in a browser)")
     console.print(f"  analyst Cypher: POST http://{bind_host}:{bind_port}/cypher")
     console.print("  health: /healthz  readiness: /readyz  metrics: /metrics")
+    logs = dict_config(s.api.log_format, s.api.log_level)
     if workers == 1:
-        uvicorn.run(create_app(s), host=bind_host, port=bind_port, log_level="info")
+        uvicorn.run(
+            create_app(s), host=bind_host, port=bind_port, log_config=logs, access_log=False
+        )
     else:  # each worker builds the app from the same environment
         uvicorn.run(
             "openfdp.api.app:create_app",
@@ -44,7 +48,8 @@ def serve(
             host=bind_host,
             port=bind_port,
             workers=workers,
-            log_level="info",
+            log_config=logs,
+            access_log=False,
         )
 
 

@@ -4,14 +4,14 @@ Each stored line is an event with three fields added: ``seq`` (0, 1, 2, …), ``
 (the previous event's hash; 64 zeros for the first) and ``hash`` =
 ``sha256(prev_hash + canonical JSON of the event without its hash)``. A head file next to
 the log holds the last ``seq`` and ``hash`` so deleting the newest events is detected too.
-Appends take an exclusive ``flock`` so the API and CLI processes can share one log, and
-several events can be appended with one fsync (``append_many``: the API's group commit).
+Appends take an exclusive file lock (``flock``; ``msvcrt.locking`` on Windows) so the API
+and CLI processes can share one log, and several events can be appended with one fsync
+(``append_many``: the API's group commit).
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from openfdp.store.errors import StoreError
+from openfdp.store.file_lock import exclusive
+from openfdp.store.host_os import sync_data, write_at
 
 GENESIS = "0" * 64
 LOG_NAME = "audit.jsonl"
@@ -100,8 +102,7 @@ class AuditLog:
 
     def _append_locked(self, events: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         fh = self._open()
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
+        with exclusive(fh):
             seq, prev = self._cached_tail(fh) or self._last(fh)
             stored_events, lines = [], []
             for event in events:
@@ -116,8 +117,6 @@ class AuditLog:
             os.fsync(fh.fileno())
             self._write_head(seq, prev)
             self._tail = (_identity(fh), seq, prev)
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
         return stored_events
 
     def _open(self) -> BinaryIO:
@@ -169,8 +168,8 @@ class AuditLog:
         so it is never half-written), made durable after the log's own fsync."""
         record = json.dumps({"seq": seq, "hash": digest}).encode().ljust(HEAD_SIZE - 1) + b"\n"
         fd = self._head_fd()
-        os.pwrite(fd, record, 0)
-        os.fdatasync(fd)
+        write_at(fd, record, 0)
+        sync_data(fd)
 
     def _head_fd(self) -> int:
         if self._head_file is not None:

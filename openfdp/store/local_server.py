@@ -5,14 +5,15 @@
 password, starts ``org.neo4j.server.CommunityEntryPoint`` and waits until Bolt answers;
 `stop` sends SIGTERM and waits for a clean shutdown. A server already running for the same
 home folder is reused, so `start` is idempotent.
+
+Linux and macOS only (the platform-specific steps are in ``host_os``); on Windows `start`
+says so and points to ``NEO4J_URI`` with ``deploy/compose.yaml``.
 """
 
 from __future__ import annotations
 
 import os
-import resource
 import shutil
-import signal
 import socket
 import subprocess
 import time
@@ -24,6 +25,7 @@ from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionE
 
 from neo4j import GraphDatabase
 from openfdp.settings import REPO_ROOT, Settings
+from openfdp.store import host_os
 from openfdp.store.errors import ServerSetupError
 
 POM = REPO_ROOT / "neo4j" / "pom.xml"
@@ -137,9 +139,8 @@ def _conf_text(settings: Settings) -> str:
 
 
 def _pid_alive_for_home(pid: int, home: Path) -> bool:
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
-    except OSError:
+    cmdline = host_os.process_cmdline(pid)
+    if cmdline is None:
         return False
     return ENTRY_POINT in cmdline and f"--home-dir={home}" in cmdline
 
@@ -180,7 +181,7 @@ def _set_initial_password(settings: Settings, lib: Path, home: Path) -> None:
     password = settings.neo4j.password.get_secret_value()
     if len(password) < 8:
         raise ServerSetupError("the Neo4j password must have at least 8 characters")
-    admin = ["java", "-Xmx256m", "-cp", f"{lib}/*", "org.neo4j.cli.AdminTool"]
+    admin = ["java", "-Xmx256m", "-cp", str(lib / "*"), "org.neo4j.cli.AdminTool"]
     proc = subprocess.run(
         [*admin, "dbms", "set-initial-password", password],
         env=env,
@@ -191,12 +192,6 @@ def _set_initial_password(settings: Settings, lib: Path, home: Path) -> None:
     if proc.returncode != 0:
         out = (proc.stdout + proc.stderr).replace(password, "***")
         raise ServerSetupError(f"could not set the initial Neo4j password:\n{out[-2000:]}")
-
-
-def _raise_nofile() -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    target = 65536 if hard == resource.RLIM_INFINITY else min(65536, hard)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, target), hard))
 
 
 def probe(settings: Settings, timeout_s: float = 5.0) -> ServerInfo:
@@ -253,6 +248,8 @@ def start(settings: Settings, progress: Progress = _quiet) -> ServerInfo:
         raise ServerSetupError(
             f"NEO4J_URI is set ({settings.neo4j.uri}): openfdp uses that server and starts none."
         )
+    if not host_os.local_server_supported():
+        raise ServerSetupError(host_os.unsupported_message())
     if shutil.which("java") is None:
         raise ServerSetupError("java is not on PATH; Neo4j 5.26 needs Java 17 or 21.")
     home = home_dir(settings)
@@ -279,13 +276,13 @@ def start(settings: Settings, progress: Progress = _quiet) -> ServerInfo:
     heap = settings.neo4j.heap_size
     argv = [
         "java", f"-Xms{heap}", f"-Xmx{heap}", *JVM_FLAGS,
-        "-cp", f"{home}/plugins/*:{home}/conf/*:{lib}/*",
+        "-cp", os.pathsep.join(str(d / "*") for d in (home / "plugins", home / "conf", lib)),
         ENTRY_POINT, f"--home-dir={home}", f"--config-dir={home / 'conf'}", "--console-mode",
     ]  # fmt: skip
     env = dict(os.environ)
     env.pop("JAVA_OPTS", None)
     progress(f"Starting Neo4j {settings.neo4j.version} on 127.0.0.1:{port}...")
-    _raise_nofile()  # inherited by the JVM (Lucene and Netty want many descriptors)
+    host_os.raise_open_file_limit()  # inherited by the JVM
     with (home / "logs" / "console.out").open("ab") as out:
         proc = subprocess.Popen(
             argv,
@@ -311,13 +308,13 @@ def stop(settings: Settings, timeout_s: float = 90.0) -> bool:
     pid = running_pid(settings)
     if pid is None:
         return False
-    os.kill(pid, signal.SIGTERM)
+    host_os.terminate(pid)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if not _pid_alive_for_home(pid, home_dir(settings)):
             break
         time.sleep(0.3)
     else:
-        os.kill(pid, signal.SIGKILL)
+        host_os.kill(pid)
     (home_dir(settings) / "run" / PID_FILE).unlink(missing_ok=True)
     return True

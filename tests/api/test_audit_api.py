@@ -88,7 +88,8 @@ def test_unwritable_audit_log_refuses_service(
     with people_app(api_settings) as c:
         r = c.post("/graphql", json={"query": "{ people }"}, headers=auth())
         assert r.status_code == 503
-        assert "audit" in r.json()["error"]["message"]
+        assert "audit" in r.json()["errors"][0]["message"]
+        assert r.json()["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
         assert SEEN[0] not in r.text
         cy = c.post(
             "/cypher",

@@ -31,7 +31,9 @@ def _cypher(client: TestClient, headers: dict[str, str] | None = None) -> Any:
 
 
 def _message(response: Any) -> str:
-    return str(response.json()["error"]["message"])
+    """The error message: GraphQL-over-HTTP shape on /graphql, ``{"error"}`` on REST."""
+    body = response.json()
+    return str(body["errors"][0]["message"] if "errors" in body else body["error"]["message"])
 
 
 def test_no_token_is_401_on_cypher(client: TestClient) -> None:

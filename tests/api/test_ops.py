@@ -46,7 +46,7 @@ def test_unreachable_neo4j_gives_503_not_500(api_settings: Settings, auth: AuthF
         assert ready.json()["neo4j"] == "unreachable"
         gql = c.post("/graphql", json={"query": "{ __typename }"}, headers=auth(**ICS))
         assert gql.status_code == 503
-        assert "not reachable" in gql.json()["error"]["message"]
+        assert "not reachable" in gql.json()["errors"][0]["message"]
         cy = c.post("/cypher", json=COUNT, headers=auth(**ANALYST))
         assert cy.status_code == 503
 
@@ -156,7 +156,7 @@ def test_client_errors_keep_their_message(guarded: TestClient) -> None:
 def test_outage_in_a_resolver_is_503(guarded: TestClient) -> None:
     r = _gql(guarded, "{ outage }")
     assert r.status_code == 503
-    assert r.json()["error"]["code"] == "unavailable"
+    assert r.json()["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
 
 
 def test_depth_alias_and_token_limits(guarded: TestClient, api_settings: Settings) -> None:

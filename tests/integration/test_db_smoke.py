@@ -88,7 +88,7 @@ def test_cli_start_on_a_taken_port_says_so(
 ) -> None:
     other = test_settings.model_copy(update={"state_dir": tmp_path / "other"})
     proc = _cli(other, "db", "start")  # same port as the running test server
-    assert proc.returncode == 2
+    assert proc.returncode == 3  # runtime failure (graph_service/cli/exit_codes.py)
     assert "already in use" in proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
 
@@ -96,7 +96,7 @@ def test_cli_start_on_a_taken_port_says_so(
 def test_cli_start_without_java_says_so(test_settings: Settings, tmp_path: Path) -> None:
     other = test_settings.model_copy(update={"state_dir": tmp_path / "nojava"})
     proc = _cli(other, "db", "start", extra_env={"PATH": str(Path(sys.executable).parent)})
-    assert proc.returncode == 2
+    assert proc.returncode == 3  # runtime failure (graph_service/cli/exit_codes.py)
     assert "java is not on PATH" in proc.stderr
     assert "Traceback" not in proc.stderr
 

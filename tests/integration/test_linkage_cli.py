@@ -54,17 +54,17 @@ def test_link_commands(clean_graph: Driver, tmp_path: Path) -> None:
     accepted = openfdp(tmp_path, "review", "--accept", task, "--by", "dr.reviewer")
     assert accepted.returncode == 0 and f"accepted {task} (by dr.reviewer)" in accepted.stdout
     again = openfdp(tmp_path, "review", "--reject", task, "--by", "dr.reviewer")
-    assert again.returncode == 2 and "already accepted" in again.stderr
+    assert again.returncode == 3 and "already accepted" in again.stderr
     assert "Traceback" not in again.stderr and len(again.stderr.strip().splitlines()) == 1
     no_by = openfdp(tmp_path, "review", "--accept", task)
-    assert no_by.returncode == 2 and "--by NAME" in no_by.stderr
+    assert no_by.returncode == 3 and "--by NAME" in no_by.stderr
 
     person = a[0].ev.person_ref["pseudo_id"]
     explain = openfdp(tmp_path, "explain", person)
     assert explain.returncode == 0 and person in explain.stdout and "cluster" in explain.stdout
     assert "RAA (1)" in explain.stdout
     unknown = openfdp(tmp_path, "explain", "nobody")
-    assert unknown.returncode == 2 and "no person" in unknown.stderr
+    assert unknown.returncode == 3 and "no person" in unknown.stderr
 
     status = openfdp(tmp_path, "status")
     assert status.returncode == 0 and "SAME_PERSON_AS links" in status.stdout

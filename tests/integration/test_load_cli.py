@@ -78,19 +78,19 @@ def test_dry_run_needs_no_database(test_settings: Settings, extracts: Path, tmp_
     assert "(dry run)" in res.stdout
 
 
-def test_neo4j_down_is_one_line_and_exit_2(
+def test_neo4j_down_is_one_line_and_exit_3(
     test_settings: Settings, extracts: Path, tmp_path: Path
 ) -> None:
     res = run(["load", "csv", str(extracts)], test_settings, tmp_path, port=free_port())
-    assert res.returncode == 2
+    assert res.returncode == 3  # runtime failure
     assert "Traceback" not in res.stderr
     assert "does not answer" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
 
 
-def test_a_file_that_is_no_extract_is_exit_2(test_settings: Settings, tmp_path: Path) -> None:
+def test_a_file_that_is_no_extract_is_exit_3(test_settings: Settings, tmp_path: Path) -> None:
     odd = tmp_path / "odd.csv"
     odd.write_text("a,b\n1,2\n")
     res = run(["load", "csv", str(odd)], test_settings, tmp_path, port=free_port())
-    assert res.returncode == 2
+    assert res.returncode == 3  # runtime failure
     assert "matches none of the trust extracts" in res.stderr and "Traceback" not in res.stderr

@@ -64,10 +64,10 @@ def test_validate_instance_data(tmp_path: Path) -> None:
     broken = tmp_path / "broken.ttl"
     broken.write_text("<urn:x> a", encoding="utf-8")
     code, out = run("validate", "--data", str(broken))
-    assert code == 2 and "not valid Turtle" in out and "Traceback" not in out
+    assert code == 3 and "not valid Turtle" in out and "Traceback" not in out
 
 
-def test_validate_a_broken_folder_is_exit_2_without_traceback(tmp_path: Path) -> None:
+def test_validate_a_broken_folder_is_exit_3_without_traceback(tmp_path: Path) -> None:
     folder = tmp_path / "src"
     shutil.copytree(SOURCE_DIR, folder)
     (folder / "extra.ttl").write_text(
@@ -77,7 +77,7 @@ def test_validate_a_broken_folder_is_exit_2_without_traceback(tmp_path: Path) ->
         encoding="utf-8",
     )
     code, out = run("validate", "--source", str(folder))
-    assert code == 2
+    assert code == 3
     assert "extra.ttl: ofdp:Clinic: class has no key" in out and "Traceback" not in out
 
 
@@ -87,7 +87,7 @@ def test_show_a_class() -> None:
     assert "key: (ppid_issuer_ods, ppid)" in out
     assert "(RTTPathway)-[:HAS_EVENT]->(RTTStatusEvent)" in out
     code, out = run("show", "rttpathway")
-    assert code == 2 and "did you mean RTTPathway?" in out
+    assert code == 3 and "did you mean RTTPathway?" in out
 
 
 def test_diff_with_a_class_removed_exits_1_and_names_the_break(tmp_path: Path) -> None:
@@ -136,9 +136,9 @@ def test_diff_against_a_git_revision(tmp_path: Path, monkeypatch: pytest.MonkeyP
         ("NO_SUCH_REV:ontology/source", "not a readable git revision and path"),
     ],
 )
-def test_diff_bad_inputs_exit_2(spec: str, message: str) -> None:
+def test_diff_bad_inputs_exit_3(spec: str, message: str) -> None:
     code, out = run("diff", spec)
-    assert code == 2
+    assert code == 3
     assert message in out and "Traceback" not in out
 
 
@@ -168,13 +168,13 @@ def test_export_formats(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "message", "expected"),
     [
-        (("--format", "xml"), "unknown format"),
-        (("--format", "png"), "needs --out"),
-        (("--format", "sdl", "--out", "/no/such/dir/x.graphql"), "cannot write"),
+        (("--format", "xml"), "unknown format", 2),  # usage error
+        (("--format", "png"), "needs --out", 2),  # usage error
+        (("--format", "sdl", "--out", "/no/such/dir/x.graphql"), "cannot write", 3),  # runtime
     ],
 )
-def test_export_errors_exit_2(args: tuple[str, ...], message: str) -> None:
+def test_export_errors_exit_codes(args: tuple[str, ...], message: str, expected: int) -> None:
     code, out = run("export", *args)
-    assert code == 2 and message in out
+    assert code == expected and message in out

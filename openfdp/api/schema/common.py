@@ -1,11 +1,9 @@
-"""Shared pieces of the schema: Relay-style connections, cursors, row conversion, the
+"""Shared pieces of the schema: Relay-style connections (keyset cursors), row conversion, the
 ontology registry of node types, and the one helper every resolver uses to read the graph.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
 import functools
 from collections.abc import Callable, Sequence
@@ -16,7 +14,8 @@ import strawberry
 from neo4j.time import Date, DateTime, Time
 
 from openfdp.api.deps import GraphQLContext
-from openfdp.api.errors import AccessDenied, BadRequest
+from openfdp.api.errors import AccessDenied
+from openfdp.api.schema.paging import Page, encode_cursor, page, rest_after
 from openfdp.store.queries import read_rows
 
 T = TypeVar("T")
@@ -27,7 +26,13 @@ First = Annotated[
     int | None,
     strawberry.argument(description="Page size (default and maximum: the server's limit)."),
 ]
-After = Annotated[str | None, strawberry.argument(description="endCursor of the last page.")]
+After = Annotated[
+    str | None,
+    strawberry.argument(
+        description="endCursor of the last page (a keyset cursor: rows added or removed "
+        "before it do not shift the next page)."
+    ),
+]
 AsOf = Annotated[
     date | None, strawberry.argument(description="Measure waits to this date (default: today).")
 ]
@@ -77,45 +82,28 @@ class Connection(Generic[T]):
         return [e.node for e in self.edges]
 
 
-@dataclasses.dataclass(frozen=True)
-class Page:
-    """Where a page starts and how long it is (from ``first`` and ``after``)."""
-
-    skip: int
-    limit: int
-
-
-def encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        text = base64.urlsafe_b64decode(cursor.encode()).decode()
-        kind, _, value = text.partition(":")
-        offset = int(value)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise BadRequest(f"cursor {cursor!r} is not one this API issued") from None
-    if kind != "o" or offset < 0:
-        raise BadRequest(f"cursor {cursor!r} is not one this API issued")
-    return offset
-
-
 def page_of(ctx: GraphQLContext, first: int | None, after: str | None) -> Page:
-    """``first`` is capped by settings.api.max_page_size (a larger value is an error)."""
-    limit = ctx.page_size(first)
-    skip = decode_cursor(after) + 1 if after else 0
-    return Page(skip=skip, limit=limit)
+    """``first`` is capped by settings.api.max_page_size (a larger value is an error);
+    ``after`` is a keyset cursor (graph_service/api/schema/paging.py)."""
+    return page(ctx.page_size(first), after)
 
 
-def connection(nodes: Sequence[T], total: int, page: Page) -> Connection[T]:
-    """A connection over ``nodes`` (already the requested page) of ``total`` results."""
-    edges = [Edge(cursor=encode_cursor(page.skip + i), node=n) for i, n in enumerate(nodes)]
+def connection(
+    nodes: Sequence[T],
+    keys: Sequence[Sequence[Any]],
+    *,
+    kind: str,
+    total: int,
+    page: Page,
+    has_next: bool,
+) -> Connection[T]:
+    """A connection over ``nodes`` (the requested page) with their sort ``keys``."""
+    edges = [Edge(cursor=encode_cursor(kind, k), node=n) for n, k in zip(nodes, keys, strict=True)]
     return Connection(
         edges=edges,
         page_info=PageInfo(
-            has_next_page=page.skip + len(nodes) < total,
-            has_previous_page=page.skip > 0,
+            has_next_page=has_next,
+            has_previous_page=page.cursor_key is not None,
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),
@@ -123,9 +111,22 @@ def connection(nodes: Sequence[T], total: int, page: Page) -> Connection[T]:
     )
 
 
-def slice_connection(items: Sequence[T], page: Page) -> Connection[T]:
-    """Page a list that was fetched whole (small, bounded lists such as aggregate rows)."""
-    return connection(items[page.skip : page.skip + page.limit], len(items), page)
+def slice_connection(
+    items: Sequence[T], page: Page, *, kind: str, key: Callable[[T], Sequence[Any]]
+) -> Connection[T]:
+    """Page a list that was fetched whole (small, bounded lists such as aggregate rows);
+    ``key`` gives each row's identity in the list's order (its cursor)."""
+    after = page.after(kind)
+    start = 0 if after is None else rest_after(items, key, after)
+    chunk = items[start : start + page.limit]
+    return connection(
+        chunk,
+        [key(i) for i in chunk],
+        kind=kind,
+        total=len(items),
+        page=page,
+        has_next=start + len(chunk) < len(items),
+    )
 
 
 def native(value: Any) -> Any:

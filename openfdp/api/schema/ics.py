@@ -83,7 +83,12 @@ class WaitingList:
     def rows(
         self, info: Info, first: First = None, after: After = None
     ) -> Connection[WaitingListRow]:
-        return slice_connection(self.row_list, page_of(info.context, first, after))
+        return slice_connection(
+            self.row_list,
+            page_of(info.context, first, after),
+            kind=f"waitingList:{self.group_by.value}",
+            key=lambda r: (r.key,),
+        )
 
 
 _CELLS = ("total", "within_18", "over_52", "over_65", "over_78", "over_104")

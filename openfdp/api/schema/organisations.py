@@ -4,7 +4,7 @@ PCNs and GP practices."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import strawberry
 
@@ -19,6 +19,7 @@ from openfdp.api.schema.common import (
     page_of,
     slice_connection,
 )
+from openfdp.api.schema.node import Node
 from openfdp.store.queries import organisations as q
 
 
@@ -47,6 +48,7 @@ def org_refs(rows: list[dict[str, Any]] | None) -> list[OrganisationRef]:
 @backed_by(
     "Organisation",
     derived=(
+        "id",
         "kinds",
         "trust",
         "icb",
@@ -60,7 +62,8 @@ def org_refs(rows: list[dict[str, Any]] | None) -> list[OrganisationRef]:
     ),
 )
 @strawberry.type(description="An organisation with the organisations above and below it.")
-class Organisation:
+class Organisation(Node):
+    node_key: ClassVar[str] = "ods_code"
     ods_code: str | None
     name: str | None
     kinds: list[str]
@@ -84,7 +87,12 @@ class Organisation:
     def gp_practices(
         self, info: Info, first: First = None, after: After = None
     ) -> Connection[OrganisationRef]:
-        return slice_connection(self.gp_practice_rows, page_of(info.context, first, after))
+        return slice_connection(
+            self.gp_practice_rows,
+            page_of(info.context, first, after),
+            kind="gpPractices",
+            key=lambda o: (o.ods_code,),
+        )
 
 
 async def resolve_organisation(info: Info, *, ods_code: str) -> Organisation | None:

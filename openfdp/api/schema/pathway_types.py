@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, ClassVar
 
 import strawberry
 
@@ -16,9 +16,10 @@ from openfdp.api.schema.common import (
     Info,
     backed_by,
     build,
-    connection,
     page_of,
+    slice_connection,
 )
+from openfdp.api.schema.node import Node
 from openfdp.api.schema.organisations import OrganisationRef
 
 
@@ -132,8 +133,8 @@ class PathwaySummary:
     ),
 )
 @strawberry.type(description="An RTT patient pathway with its clock, activity and person.")
-class Pathway:
-    id: strawberry.ID = strawberry.field(description="<ppid_issuer_ods>:<ppid>")
+class Pathway(Node):
+    id: strawberry.ID = strawberry.field(description="<ppid_issuer_ods>:<ppid>, also its global id")
     ppid: str
     ppid_issuer_ods: str
     provider_ods: str
@@ -179,12 +180,13 @@ class TimelineEvent:
     provider_ods: str
 
 
-@backed_by("PseudonymisedPerson", derived=("pathways", "timeline"))
+@backed_by("PseudonymisedPerson", derived=("id", "pathways", "timeline"))
 @strawberry.type(
     description="A pseudonymised person with pathways and a timeline across "
     "the linked records the caller may read."
 )
-class Person:
+class Person(Node):
+    node_key: ClassVar[str] = "pseudo_id"
     pseudo_id: str
     year_of_birth: int | None
     sex_code: str | None
@@ -196,9 +198,12 @@ class Person:
     def timeline(
         self, info: Info, first: First = None, after: After = None
     ) -> Connection[TimelineEvent]:
-        page = page_of(info.context, first, after)
-        rows = self.timeline_rows
-        return connection(rows[page.skip : page.skip + page.limit], len(rows), page)
+        return slice_connection(
+            self.timeline_rows,
+            page_of(info.context, first, after),
+            kind="timeline",
+            key=lambda e: (e.date, e.kind.value, e.record_id, e.pathway_id),
+        )
 
 
 @strawberry.enum

@@ -20,7 +20,6 @@ from openfdp.api.schema.common import (
     Connection,
     First,
     Info,
-    Page,
     build,
     connection,
     fetch,
@@ -28,6 +27,7 @@ from openfdp.api.schema.common import (
     scope_params,
     today,
 )
+from openfdp.api.schema.paging import Page
 from openfdp.api.schema.pathway_types import (
     Pathway,
     PathwayFilter,
@@ -81,8 +81,10 @@ async def pathway_page(
     max_days: int | None = None,
     inactive_days: int | None = None,
 ) -> Connection[Pathway]:
-    """One query: the filtered, ordered page of pathways and the total count."""
+    """One query: the filtered, ordered page of pathways after the cursor's sort key, and
+    the total count."""
     params = scope_params(info.context)
+    kind = f"pathways:{order.value}"
     rows = await fetch(
         info,
         q.PATHWAYS_PAGE[order.value],
@@ -94,14 +96,16 @@ async def pathway_page(
         max_days=max_days,
         inactive_days=inactive_days,
         as_of=as_of,
-        skip=page.skip,
+        after=page.after(kind),
         limit=page.limit,
         **params,
     )
     row = rows[0]
     items = [to_pathway(p, as_of) for p in row["items"]]
     _audit(info, items)
-    return connection(items, row["total"], page)
+    return connection(
+        items, row["keys"], kind=kind, total=row["total"], page=page, has_next=row["has_next"]
+    )
 
 
 async def resolve_pathways(

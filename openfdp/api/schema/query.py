@@ -13,11 +13,32 @@ from openfdp.api.schema import organisations as orgs
 from openfdp.api.schema import pathways as pw
 from openfdp.api.schema import resources as res
 from openfdp.api.schema import suppliers as sup
-from openfdp.api.schema.common import Connection
+from openfdp.api.schema.common import Connection, Info
+from openfdp.api.schema.node import Node, parse_global_id
+
+
+async def resolve_node(info: Info, *, id: strawberry.ID) -> Node | None:
+    """The object with this global id, through its type's own root field (same access
+    rules: null when it does not exist or is outside the caller's access)."""
+    kind, key = parse_global_id(str(id))
+    if kind == "Organisation":
+        return await orgs.resolve_organisation(info, ods_code=key)
+    if kind == "Supplier":
+        return await sup.resolve_supplier(info, id=strawberry.ID(key))
+    if kind == "Person":
+        return await pw.resolve_person(info, pseudo_id=key)
+    return await pw.resolve_pathway(info, id=strawberry.ID(key))
 
 
 @strawberry.type
 class Query:
+    node: Node | None = strawberry.field(
+        resolver=resolve_node,
+        description="Any object by its global id (Organisation:<ods>, Supplier:<id>, "
+        "Person:<pseudoId>, or a pathway's id). Null when it does not exist or is outside "
+        "the caller's access.",
+    )
+
     # --- pathways (record-level) ---------------------------------------------------------
     pathway: pw.Pathway | None = strawberry.field(
         resolver=pw.resolve_pathway,

@@ -31,6 +31,8 @@ from openfdp.api.schema.common import (
 )
 from openfdp.store.queries import resources as q
 
+SESSIONS = "theatreSessions"  # what the sessions' cursors page
+
 MAX_RANGE_DAYS = 366
 
 
@@ -155,7 +157,7 @@ async def resolve_theatre_sessions(
         q.THEATRE_SESSIONS,
         site=site,
         providers=providers,
-        skip=page.skip,
+        after=page.after(SESSIONS),
         limit=page.limit,
         **{"from": from_, "to": to},
     )
@@ -171,7 +173,11 @@ async def resolve_theatre_sessions(
     )
     sessions = [_session(s) for s in row["items"]]
     info.context.audit.record(rows=len(sessions))
-    return TheatreSessions(summary=summary, sessions=connection(sessions, row["total"], page))
+    paged = connection(
+        sessions, row["keys"], kind=SESSIONS, total=row["total"], page=page,
+        has_next=row["has_next"],
+    )  # fmt: skip
+    return TheatreSessions(summary=summary, sessions=paged)
 
 
 async def resolve_unbooked_capacity(
@@ -196,7 +202,12 @@ async def resolve_unbooked_capacity(
         for r in row["rows"]
     ]
     info.context.audit.record(rows=len(items))
-    return slice_connection(items, page)
+    return slice_connection(
+        items,
+        page,
+        kind="unbookedCapacity",
+        key=lambda r: (-r.unbooked_minutes, r.site_ods, r.treatment_function_code),
+    )
 
 
 async def resolve_staff_availability(
@@ -215,7 +226,9 @@ async def resolve_staff_availability(
     )
     items = [build(StaffAvailability, r, staff_on_shift=r["staff"]) for r in rows]
     info.context.audit.record(rows=len(items))
-    return slice_connection(items, page)
+    return slice_connection(
+        items, page, kind="staffAvailability", key=lambda r: (r.role_code, r.shift_type)
+    )
 
 
 async def resolve_bed_occupancy(
@@ -242,4 +255,6 @@ async def resolve_bed_occupancy(
             )
         )
     info.context.audit.record(rows=len(wards))
-    return slice_connection(wards, page)
+    return slice_connection(
+        wards, page, kind="bedOccupancy", key=lambda w: (w.ward_code, w.ward_id)
+    )

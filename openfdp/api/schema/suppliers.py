@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, ClassVar
 
 import strawberry
 
@@ -21,6 +21,7 @@ from openfdp.api.schema.common import (
     page_of,
     slice_connection,
 )
+from openfdp.api.schema.node import Node
 from openfdp.api.schema.organisations import OrganisationRef, org_ref, org_refs
 from openfdp.store.queries import suppliers as q
 
@@ -82,9 +83,10 @@ class SupplierAgreement:
     agreement: DataProcessingAgreement
 
 
-@backed_by("Supplier", derived=("contracts", "products", "agreements"))
+@backed_by("Supplier", derived=("id", "contracts", "products", "agreements"))
 @strawberry.type
-class Supplier:
+class Supplier(Node):
+    node_key: ClassVar[str] = "supplier_id"
     supplier_id: str
     name: str
     companies_house_number: str | None
@@ -103,7 +105,12 @@ class ProcessingOfOrganisation:
     def agreements(
         self, info: Info, first: First = None, after: After = None
     ) -> Connection[DataProcessingAgreement]:
-        return slice_connection(self.agreement_list, page_of(info.context, first, after))
+        return slice_connection(
+            self.agreement_list,
+            page_of(info.context, first, after),
+            kind="agreements",
+            key=lambda d: (d.effective_from, d.dpa_id),
+        )
 
     @strawberry.field
     def suppliers(self) -> list[SupplierRef]:
@@ -161,7 +168,8 @@ def to_supplier(row: dict[str, Any]) -> Supplier:
 
 
 async def resolve_supplier(info: Info, *, id: strawberry.ID) -> Supplier | None:
-    rows = await fetch(info, q.SUPPLIER_BY_ID, supplier_id=str(id))
+    supplier_id = str(id).removeprefix("Supplier:")  # its own id or its global id
+    rows = await fetch(info, q.SUPPLIER_BY_ID, supplier_id=supplier_id)
     if not rows:
         return None
     info.context.audit.record(rows=1)
@@ -178,12 +186,16 @@ async def resolve_suppliers(
         q.SUPPLIERS_PAGE,
         name=f.name_contains or None,
         processes_for=f.processes_for,
-        skip=page.skip,
+        after=page.after("suppliers"),
         limit=page.limit,
     )
-    items = [to_supplier(s) for s in rows[0]["items"]]
+    row = rows[0]
+    items = [to_supplier(s) for s in row["items"]]
     info.context.audit.record(rows=len(items))
-    return connection(items, rows[0]["total"], page)
+    return connection(
+        items, row["keys"], kind="suppliers", total=row["total"], page=page,
+        has_next=row["has_next"],
+    )  # fmt: skip
 
 
 async def resolve_who_processes(info: Info, *, ods_code: str) -> ProcessingOfOrganisation | None:

@@ -191,7 +191,9 @@
     } catch (err) {
       body = null;
     }
-    const said = body && body.error && body.error.message ? body.error.message : null;
+    const first = body && Array.isArray(body.errors) && body.errors.length ? body.errors[0] : null;
+    const said = first && first.message ? first.message
+      : body && body.error && body.error.message ? body.error.message : null;
     if (response.status === 401) {
       throw new PageError("unauthenticated", "Authentication failed.",
         `${said || "The token was not accepted."} Paste a valid token above and try again.`);

@@ -65,7 +65,9 @@ PATHWAY_BY_ID: LiteralString = (
 
 # Filters: $icb, $provider, $tfc, $status, $min_days, $max_days (wait of the latest clock
 # period), $inactive_days (no status event or appointment within that many days of $as_of).
-# Page: $skip, $limit. One row: total (before paging) and the page's items in order.
+# Page: the $limit pathways whose sort key comes after $after (a keyset cursor; null for the
+# first page). One row: total (before paging), the page's items in order, their sort keys
+# and has_next.
 _PATHWAY_PAGE: LiteralString = (
     "WITH CASE WHEN $icb IS NULL THEN $providers ELSE "
     "  [t IN COLLECT { MATCH (t:NHSTrust)-[:IN_ICB_GEOGRAPHY]->(:ICB {ods_code: $icb}) "
@@ -91,19 +93,27 @@ _PATHWAY_PAGE: LiteralString = (
     "AND ($max_days IS NULL OR wait_days < $max_days) "
     "AND ($inactive_days IS NULL OR last_activity IS NULL "
     "  OR last_activity <= $as_of - duration({days: $inactive_days})) "
-    "WITH p, clock_start, wait_days ORDER BY {order}, p.ppid_issuer_ods, p.ppid "
-    "WITH collect(p) AS rows "
-    "CALL (rows) { UNWIND rows[$skip..($skip + $limit)] AS p "
-    "  RETURN collect(" + PATHWAY_PROJECTION + ") AS items } "
-    "RETURN size(rows) AS total, items"
+    "WITH p, [{order}, p.ppid_issuer_ods, p.ppid] AS k ORDER BY k "
+    "WITH collect({p: p, k: k}) AS rows "
+    "WITH rows, [row IN rows WHERE $after IS NULL OR row.k > $after] AS rest "
+    "CALL (rest) { UNWIND rest[0..$limit] AS row WITH row.p AS p, row.k AS k "
+    "  RETURN collect(" + PATHWAY_PROJECTION + ") AS items, collect(k) AS keys } "
+    "RETURN size(rows) AS total, items, keys, size(rest) > $limit AS has_next"
 )
 
-# Sort orders (GraphQL enum value -> ORDER BY expression); never built from input text.
+# Sort orders (GraphQL enum value -> first element of the ascending sort key; the key ends
+# with the pathway's id, so it is unique); never built from input text. Descending orders
+# negate a number (a date as days since 1970); a missing start sorts last ascending and
+# first descending, as Cypher orders nulls.
+_NO_START: LiteralString = "date('9999-12-31')"
+_START_DAYS: LiteralString = (
+    "duration.inDays(date('1970-01-01'), coalesce(clock_start, " + _NO_START + ")).days"
+)
 PATHWAY_ORDERS: dict[str, LiteralString] = {
-    "START_DATE_ASC": "clock_start ASC",
-    "START_DATE_DESC": "clock_start DESC",
-    "WEEKS_WAITING_ASC": "coalesce(wait_days, -1) ASC",
-    "WEEKS_WAITING_DESC": "coalesce(wait_days, -1) DESC",
+    "START_DATE_ASC": "coalesce(clock_start, " + _NO_START + ")",
+    "START_DATE_DESC": "-" + _START_DAYS,
+    "WEEKS_WAITING_ASC": "coalesce(wait_days, -1)",
+    "WEEKS_WAITING_DESC": "-coalesce(wait_days, -1)",
 }
 PATHWAYS_PAGE: dict[str, LiteralString] = {
     name: _PATHWAY_PAGE.replace("{order}", expr) for name, expr in PATHWAY_ORDERS.items()

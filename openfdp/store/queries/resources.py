@@ -13,23 +13,25 @@ _BOOKED = (
     "RETURN sum(coalesce(b.expected_minutes, 0)) }[0], 0)"
 )
 
-# Sessions of one site between $from and $to (inclusive), paged by $skip/$limit, with the
-# minute totals of the whole range.
+# Sessions of one site between $from and $to (inclusive), with the minute totals of the
+# whole range; the page is the $limit sessions whose sort key comes after $after (a keyset
+# cursor, null for the first page); keys and has_next come back with it.
 THEATRE_SESSIONS: LiteralString = (
     "MATCH (s:TheatreSession)-[:IN_THEATRE]->(th:Theatre)-[:AT_SITE]->"
     "(:Site {ods_code: $site}) "
     "WHERE s.provider_ods IN $providers AND s.session_date >= $from AND s.session_date <= $to "
-    "WITH s, th, " + _BOOKED + " AS booked "
-    "ORDER BY s.session_date, s.am_pm, th.theatre_id, s.session_id "
-    "WITH collect({s: s, th: th, booked: booked}) AS rows "
-    "CALL (rows) { UNWIND rows[$skip..($skip + $limit)] AS row "
-    "  WITH row.s AS s, row.th AS th, row.booked AS booked "
+    "WITH s, th, " + _BOOKED + " AS booked, [s.session_date, coalesce(s.am_pm, ''), "
+    "coalesce(th.theatre_id, ''), s.session_id] AS k ORDER BY k "
+    "WITH collect({s: s, th: th, booked: booked, k: k}) AS rows "
+    "WITH rows, [row IN rows WHERE $after IS NULL OR row.k > $after] AS rest "
+    "CALL (rest) { UNWIND rest[0..$limit] AS row "
+    "  WITH row.s AS s, row.th AS th, row.booked AS booked, row.k AS k "
     "  RETURN collect(s {.session_id, .session_date, .am_pm, .session_type, .status, "
     "  .planned_minutes, .used_minutes, .treatment_function_code, booked_minutes: booked, "
     "  theatre: th {.theatre_id, .name, .theatre_type}, "
     "  bookings: COUNT { MATCH (b:TheatreBooking)-[:IN_SESSION]->(s) "
-    "  WHERE NOT coalesce(b.cancelled_on_the_day, false) }}) AS items } "
-    "RETURN size(rows) AS total, items, "
+    "  WHERE NOT coalesce(b.cancelled_on_the_day, false) }}) AS items, collect(k) AS keys } "
+    "RETURN size(rows) AS total, items, keys, size(rest) > $limit AS has_next, "
     "reduce(a = 0, row IN rows | a + coalesce(row.s.planned_minutes, 0)) AS planned, "
     "reduce(a = 0, row IN rows | a + row.booked) AS booked, "
     "reduce(a = 0, row IN rows | a + coalesce(row.s.used_minutes, 0)) AS used"

@@ -45,17 +45,19 @@ SUPPLIER_BY_ID: LiteralString = (
 )
 
 # Filters: $name (case-insensitive substring), $processes_for (ODS code of a controller).
+# Page: the $limit suppliers whose key [name, supplier_id] comes after $after (keyset).
 SUPPLIERS_PAGE: LiteralString = (
     "MATCH (s:Supplier) "
     "WHERE ($name IS NULL OR toLower(s.name) CONTAINS toLower($name)) "
     "AND ($processes_for IS NULL OR EXISTS { "
     "  MATCH (s)<-[:PROCESSOR|SUB_PROCESSOR]-(:DataProcessingAgreement)-[:CONTROLLER]->"
     "  (:Organisation {ods_code: $processes_for}) }) "
-    "WITH s ORDER BY s.name, s.supplier_id "
-    "WITH collect(s) AS rows "
-    "CALL (rows) { UNWIND rows[$skip..($skip + $limit)] AS s "
-    "  RETURN collect(" + SUPPLIER_PROJECTION + ") AS items } "
-    "RETURN size(rows) AS total, items"
+    "WITH s, [coalesce(s.name, ''), s.supplier_id] AS k ORDER BY k "
+    "WITH collect({s: s, k: k}) AS rows "
+    "WITH rows, [row IN rows WHERE $after IS NULL OR row.k > $after] AS rest "
+    "CALL (rest) { UNWIND rest[0..$limit] AS row WITH row.s AS s, row.k AS k "
+    "  RETURN collect(" + SUPPLIER_PROJECTION + ") AS items, collect(k) AS keys } "
+    "RETURN size(rows) AS total, items, keys, size(rest) > $limit AS has_next"
 )
 
 # Who processes an organisation's data: the agreements it controls.
