@@ -42,9 +42,9 @@ from typing import Any
 
 import httpx
 
-from openfdp.api.auth import mint_token
 from openfdp.cli.load import load_feed
 from openfdp.loaders.generate import generate
+from openfdp.services.auth import mint_token
 from openfdp.settings import REPO_ROOT, Settings, get_settings
 from openfdp.store import local_server
 from openfdp.store.driver import open_async_driver, open_driver

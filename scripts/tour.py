@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from openfdp.api.auth import mint_token
+from openfdp.services.auth import mint_token
 from openfdp.settings import get_settings
 
 ICB = "QOP"

@@ -15,8 +15,6 @@ from contextlib import asynccontextmanager
 import strawberry
 from fastapi import FastAPI
 
-from openfdp.api.access import MembershipCache
-from openfdp.api.audit import AuditTrail, audit_dir
 from openfdp.api.errors import install_error_handlers
 from openfdp.api.graphql_errors import GraphQLErrorShape
 from openfdp.api.graphql_post import GraphQLPost
@@ -28,6 +26,8 @@ from openfdp.api.routes_health import router as health_router
 from openfdp.api.routes_timeline import router as timeline_router
 from openfdp.api.state import AppState
 from openfdp.api.timeouts import TimeoutMiddleware
+from openfdp.services.access import MembershipCache
+from openfdp.services.audit import AuditTrail, audit_dir
 from openfdp.settings import Settings, get_settings
 from openfdp.store.driver import open_async_driver
 

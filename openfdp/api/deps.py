@@ -7,10 +7,10 @@ access policy have run. Fields:
 - ``driver`` — the process's one ``neo4j.AsyncDriver`` (owned by the app lifespan).
 - ``settings`` — the :class:`~openfdp.settings.Settings` tree (page-size cap in
   ``settings.api.max_page_size``).
-- ``scope`` — the :class:`~openfdp.api.context.AccessScope`: pass
+- ``scope`` — the :class:`~openfdp.services.context.AccessScope`: pass
   ``scope.providers`` / ``scope.aggregate_providers`` / ``scope.exclude_opted_out`` as
   Cypher ``$params``; refuse record-level fields when ``scope.record_level`` is false.
-- ``principal`` — the verified :class:`~openfdp.api.context.Principal`, or ``None``
+- ``principal`` — the verified :class:`~openfdp.services.context.Principal`, or ``None``
   for anonymous requests (public supplier views only).
 - ``audit`` — an :class:`AuditRecorder`; call ``audit.record(rows=..., pseudo_ids=...)``
   with what a resolver returns. The audit middleware writes it into the request's audit
@@ -35,9 +35,9 @@ from typing import Any
 from strawberry.fastapi import BaseContext
 
 from neo4j import AsyncDriver
-from openfdp.api.audit import OperationInfo
-from openfdp.api.context import AccessScope, Principal
 from openfdp.api.errors import BadRequest
+from openfdp.services.audit import OperationInfo
+from openfdp.services.context import AccessScope, Principal
 from openfdp.settings import Settings
 
 

@@ -19,57 +19,37 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from graphql import GraphQLError
-from neo4j.exceptions import DatabaseUnavailable, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import ServiceUnavailable, SessionExpired
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from strawberry.exceptions import StrawberryGraphQLError
 from strawberry.extensions import MaskErrors
 
+from openfdp.services.errors import (
+    DB_UNAVAILABLE,
+    UNAVAILABLE_MESSAGE,
+    AccessDenied,
+    ApiError,
+    BadRequest,
+    RequestTimeout,
+    ServiceUnavailableError,
+    Unauthenticated,
+)
+
+__all__ = [
+    "DB_UNAVAILABLE",
+    "UNAVAILABLE_MESSAGE",
+    "AccessDenied",
+    "ApiError",
+    "BadRequest",
+    "RequestTimeout",
+    "ServiceUnavailableError",
+    "Unauthenticated",
+]
+
+
 log = logging.getLogger("openfdp.api")
 
 INTERNAL_MESSAGE = "Internal error. It has been logged; please try again or report it."
-UNAVAILABLE_MESSAGE = "The graph database is not reachable right now; please retry shortly."
-DB_UNAVAILABLE = (ServiceUnavailable, SessionExpired, DatabaseUnavailable, ConnectionError, OSError)
-
-
-class ApiError(Exception):
-    """Root of the API's deliberate errors. The message is shown to the client as is."""
-
-    status_code = 400
-    code = "bad_request"
-
-    def __init__(self, message: str, *, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.headers = headers
-
-
-class BadRequest(ApiError):
-    status_code = 400
-    code = "bad_request"
-
-
-class Unauthenticated(ApiError):
-    status_code = 401
-    code = "unauthenticated"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, headers={"WWW-Authenticate": 'Bearer realm="openfdp"'})
-
-
-class AccessDenied(ApiError):
-    status_code = 403
-    code = "forbidden"
-
-
-class ServiceUnavailableError(ApiError):
-    status_code = 503
-    code = "unavailable"
-
-
-class RequestTimeout(ApiError):
-    status_code = 504
-    code = "timeout"
-
 
 GRAPHQL_PATH = "/graphql"
 

@@ -15,7 +15,7 @@ import logging.config
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from openfdp.api.request_id import request_id
+from openfdp.services.request_context import request_id
 
 _STANDARD = frozenset(
     logging.LogRecord("", 0, "", 0, "", None, None).__dict__.keys() | {"message", "asctime"}

@@ -14,21 +14,16 @@ import logging
 import re
 import time
 import uuid
-from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from openfdp.services.request_context import current_request_id
 
 HEADER = "X-Request-ID"
 _HEADER_KEY = HEADER.lower().encode()
 _SANE = re.compile(rb"[A-Za-z0-9._-]{1,64}")
 
-current_request_id: ContextVar[str | None] = ContextVar("openfdp_request_id", default=None)
 access_log = logging.getLogger("openfdp.access")
-
-
-def request_id() -> str | None:
-    """The id of the request being handled (None outside a request)."""
-    return current_request_id.get()
 
 
 def _incoming(scope: Scope) -> str | None:

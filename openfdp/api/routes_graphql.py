@@ -24,11 +24,8 @@ from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
-from openfdp.api.access import resolve_scope
-from openfdp.api.audit import CaptureOperation, OperationInfo
-from openfdp.api.auth import principal_of
+from openfdp.api.audit import CaptureOperation
 from openfdp.api.complexity import complexity_rule
-from openfdp.api.context import Principal
 from openfdp.api.deps import GraphQLContext
 from openfdp.api.errors import (
     DB_UNAVAILABLE,
@@ -40,6 +37,10 @@ from openfdp.api.errors import (
 )
 from openfdp.api.schema import build_schema
 from openfdp.api.state import AppState, app_state
+from openfdp.services.access import resolve_scope
+from openfdp.services.audit import OperationInfo
+from openfdp.services.auth import principal_of
+from openfdp.services.context import Principal
 from openfdp.settings import Settings
 
 log = logging.getLogger("openfdp.api")

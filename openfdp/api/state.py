@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from neo4j import AsyncDriver
-from openfdp.api.access import MembershipCache
-from openfdp.api.audit import AuditTrail
 from openfdp.api.metrics import Metrics
+from openfdp.services.access import MembershipCache
+from openfdp.services.audit import AuditTrail
 from openfdp.settings import Settings
 
 

@@ -9,9 +9,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from openfdp.api.audit import audit_dir, who_accessed
 from openfdp.cli._common import JsonOption, console, err_console, print_json, settings
 from openfdp.cli.exit_codes import ExitCode
+from openfdp.services.audit import audit_dir, who_accessed
 from openfdp.store.audit_log import AuditLog
 
 app = typer.Typer(help="Verify and query the tamper-evident audit log.", no_args_is_help=True)

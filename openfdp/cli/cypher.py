@@ -19,12 +19,12 @@ import typer
 from rich.table import Table
 
 from openfdp.api.app import API_DRIVER_OPTIONS
-from openfdp.api.audit import AuditTrail, audit_dir
-from openfdp.api.auth import mint_token, verify_token
-from openfdp.api.context import Principal
-from openfdp.api.errors import ApiError
-from openfdp.api.routes_cypher import run_analyst_query
+from openfdp.services.errors import ApiError
 from openfdp.cli._common import console, err_console, settings
+from openfdp.services.analyst import run_analyst_query
+from openfdp.services.audit import AuditTrail, audit_dir
+from openfdp.services.auth import mint_token, verify_token
+from openfdp.services.context import Principal
 from openfdp.settings import Settings
 from openfdp.store.driver import open_async_driver
 

@@ -18,11 +18,11 @@ import uvicorn
 from rich.table import Table
 
 from openfdp.api.app import create_app
-from openfdp.api.auth import mint_token
 from openfdp.cli import demo, link
 from openfdp.cli._common import console, settings
 from openfdp.loaders.generate import DEFAULT_ICB
 from openfdp.loaders.generate.reference import icb_trusts
+from openfdp.services.auth import mint_token
 from openfdp.settings import Settings
 from openfdp.store import local_server
 from openfdp.store.driver import open_driver

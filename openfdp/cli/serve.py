@@ -8,9 +8,9 @@ import typer
 import uvicorn
 
 from openfdp.api.app import create_app
-from openfdp.api.auth import KNOWN_ROLES, TOKEN_PURPOSES, mint_token
 from openfdp.api.log_format import dict_config
 from openfdp.cli._common import console, settings
+from openfdp.services.auth import KNOWN_ROLES, TOKEN_PURPOSES, mint_token
 
 app = typer.Typer(help="Run the GraphQL/REST API, or mint a local bearer token.")
 

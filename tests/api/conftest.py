@@ -20,8 +20,8 @@ from fastapi.testclient import TestClient
 
 from neo4j import Driver
 from openfdp.api.app import create_app
-from openfdp.api.audit import audit_dir
-from openfdp.api.auth import mint_token
+from openfdp.services.audit import audit_dir
+from openfdp.services.auth import mint_token
 from openfdp.settings import Settings
 from openfdp.store import local_server
 from openfdp.store.audit_log import AuditLog

@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from neo4j import Driver
-from openfdp.api.access import analyst_scope, resolve_scope
-from openfdp.api.context import AccessScope, Principal, Purpose
 from openfdp.api.errors import AccessDenied, Unauthenticated
+from openfdp.services.access import analyst_scope, resolve_scope
+from openfdp.services.context import AccessScope, Principal, Purpose
 from openfdp.settings import Settings
 from openfdp.store.driver import open_async_driver
 from tests.api.conftest import AuthFactory

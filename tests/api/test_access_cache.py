@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from neo4j import Driver
-from openfdp.api.access import MembershipCache
+from openfdp.services.access import MembershipCache
 from openfdp.settings import Settings
 from openfdp.store.driver import open_async_driver
 

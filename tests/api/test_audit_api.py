@@ -15,8 +15,8 @@ from strawberry.types import Info
 
 from neo4j import Driver
 from openfdp.api.app import create_app
-from openfdp.api.audit import audit_dir
 from openfdp.api.deps import GraphQLContext
+from openfdp.services.audit import audit_dir
 from openfdp.settings import Settings
 from openfdp.store.audit_log import AuditLog
 from tests.api.conftest import AuthFactory

@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
 
 from openfdp.api.app import create_app
-from openfdp.api.auth import mint_token, verify_token
 from openfdp.api.errors import Unauthenticated
+from openfdp.services.auth import mint_token, verify_token
 from openfdp.settings import Settings
 from tests.api.conftest import AuthFactory, TokenFactory
 from tests.conftest import make_test_settings

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from neo4j import Driver
-from openfdp.api.disclosure import control_count
 from openfdp.cli.load import load_feed
 from openfdp.loaders.generate import generate
 from openfdp.ontology import load_ontology
+from openfdp.services.disclosure import control_count
 from openfdp.settings import REPO_ROOT, Settings
 from openfdp.store.schema import apply_ontology
 from tests.api.graphql_support import gql

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from neo4j import Driver
-from openfdp.api.context import AccessScope, Principal
 from openfdp.api.deps import GraphQLContext
 from openfdp.api.schema import build_schema
+from openfdp.services.context import AccessScope, Principal
 from openfdp.settings import Settings
 from openfdp.store.driver import open_async_driver
 from tests.api.graphql_support import seed

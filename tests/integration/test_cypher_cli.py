@@ -10,10 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from neo4j import Driver
-from openfdp.api.audit import audit_dir
-from openfdp.api.auth import mint_token
 from openfdp.cli import app
 from openfdp.cli import cypher as cypher_cli
+from openfdp.services.audit import audit_dir
+from openfdp.services.auth import mint_token
 from openfdp.settings import Settings
 from openfdp.store.audit_log import AuditLog
 from tests.api.fixtures_graph import load_test_graph

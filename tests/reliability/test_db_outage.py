@@ -22,9 +22,9 @@ from typing import Any
 import httpx
 import pytest
 
-from openfdp.api.audit import AUDIT_REFUSED, audit_dir
-from openfdp.api.auth import mint_token
 from openfdp.api.errors import UNAVAILABLE_MESSAGE
+from openfdp.services.audit import AUDIT_REFUSED, audit_dir
+from openfdp.services.auth import mint_token
 from openfdp.settings import Settings
 from openfdp.store import local_server
 from openfdp.store.audit_log import LOG_NAME, AuditLog

@@ -35,12 +35,12 @@ import httpx
 import pytest
 
 from neo4j import Driver
-from openfdp.api.audit import audit_dir
-from openfdp.api.auth import mint_token
 from openfdp.loaders.generate import generate
 from openfdp.loaders.pipeline import fingerprint_files, map_context, run_load
 from openfdp.loaders.readers import ods, trust_csv
 from openfdp.ontology import load_ontology
+from openfdp.services.audit import audit_dir
+from openfdp.services.auth import mint_token
 from openfdp.settings import REPO_ROOT, Settings
 from openfdp.store.audit_log import AuditLog
 from openfdp.store.schema import apply_ontology

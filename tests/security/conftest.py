@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 
 from neo4j import Driver
 from openfdp.api.app import create_app
-from openfdp.api.auth import mint_token
+from openfdp.services.auth import mint_token
 from openfdp.settings import Settings
 from tests.api.fixtures_graph import PERSONS, load_test_graph
 from tests.conftest import make_test_settings, wipe

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from openfdp.api import auth
-from openfdp.api.audit import AuditTrail, OperationInfo
-from openfdp.api.context import Principal
 from openfdp.api.errors import ServiceUnavailableError, Unauthenticated
+from openfdp.services import auth
+from openfdp.services.audit import AuditTrail, OperationInfo
+from openfdp.services.context import Principal
 from openfdp.settings import Settings
 from openfdp.store.audit_log import AuditLog
 from tests.conftest import make_test_settings

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from openfdp.api.cypher_control import control_result, round_significant
+from openfdp.services.cypher_control import control_result, round_significant
 from openfdp.store.cypher_guard import CypherRefused
 from openfdp.store.cypher_scope import ScopeRefused
 from openfdp.store.cypher_shape import Shape, shape_query

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from openfdp.api.routes_cypher import SCOPE_PREDICATES
 from openfdp.ontology import load_ontology
+from openfdp.services.analyst import SCOPE_PREDICATES
 from openfdp.store.cypher_scope import ScopeRefused, scope_query
 
 pytestmark = pytest.mark.unit

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from openfdp.api.disclosure import (
+from openfdp.services.disclosure import (
     POLICY,
     DisclosurePolicy,
     control_count,

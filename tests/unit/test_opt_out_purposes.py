@@ -10,8 +10,8 @@ from typing import Any, cast
 
 import pytest
 
-from openfdp.api.access import resolve_scope
-from openfdp.api.context import AccessScope, Principal
+from openfdp.services.access import resolve_scope
+from openfdp.services.context import AccessScope, Principal
 from tests.conftest import make_test_settings
 
 pytestmark = pytest.mark.unit

@@ -2,7 +2,7 @@
 validation candidates (record-level lists of pathways, scoped like ``pathways``).
 
 Every count in ``waitingList`` passes the disclosure policy in
-:mod:`openfdp.api.disclosure` (0 stays 0, 1–7 suppressed, others rounded to the
+:mod:`openfdp.services.disclosure` (0 stays 0, 1–7 suppressed, others rounded to the
 nearest 5) and percentages come from the controlled cells; the policy's name and version are
 returned with the figures. Aggregates read only the caller's ``scope.aggregate_providers``
 and leave out NDOO opted-out persons for secondary uses.
@@ -16,7 +16,6 @@ from typing import Any
 
 import strawberry
 
-from openfdp.api import disclosure
 from openfdp.api.errors import AccessDenied, BadRequest
 from openfdp.api.schema import codes
 from openfdp.api.schema.common import (
@@ -31,6 +30,7 @@ from openfdp.api.schema.common import (
     today,
 )
 from openfdp.api.schema.pathways import Pathway, PathwayOrder, pathway_page
+from openfdp.services import disclosure
 from openfdp.store.queries import ics as q
 
 WEEK_BANDS = ("0-18", "18-52", "52-65", "65-78", "78-104", "104+")

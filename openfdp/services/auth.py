@@ -16,8 +16,8 @@ from typing import Any, cast, get_args
 
 import jwt
 
-from openfdp.api.context import Principal, Purpose
-from openfdp.api.errors import Unauthenticated
+from openfdp.services.context import Principal, Purpose
+from openfdp.services.errors import Unauthenticated
 from openfdp.settings import Settings
 
 TOKEN_PURPOSES = frozenset(p for p in get_args(Purpose) if p != "public")

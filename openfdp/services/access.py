@@ -22,8 +22,8 @@ from __future__ import annotations
 import time
 
 from neo4j import AsyncDriver
-from openfdp.api.context import AccessScope, Principal
-from openfdp.api.errors import AccessDenied, Unauthenticated
+from openfdp.services.context import AccessScope, Principal
+from openfdp.services.errors import AccessDenied, Unauthenticated
 from openfdp.settings import Settings
 from openfdp.store.access import member_trusts
 

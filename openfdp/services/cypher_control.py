@@ -14,7 +14,7 @@ secondary suppression, rounding. The rules (docs/security.md §5):
    too, repeated until at least two rows holding at least 8 records together are withheld
    (or every row is). So a total from another query minus the released rows never gives
    one small group, nor several groups that together are small.
-4. **Counts** go through :func:`openfdp.api.disclosure.control_count` (0 stays 0,
+4. **Counts** go through :func:`openfdp.services.disclosure.control_count` (0 stays 0,
    1–7 suppressed, else rounded to the nearest 5).
 5. **Statistics** are released only when at least 8 non-null values contributed in the
    row (``count(measure)``; so ``min``/``max`` over fewer are suppressed too) and are
@@ -32,7 +32,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from openfdp.api.disclosure import POLICY, DisclosurePolicy, control_count
+from openfdp.services.disclosure import POLICY, DisclosurePolicy, control_count
 from openfdp.store.cypher_guard import CypherRefused
 from openfdp.store.cypher_shape import HIDDEN_PREFIX, Column, Shape
 
