@@ -1,0 +1,107 @@
+"""The trust CSV extracts are described once (loaders/formats_data.py); the reader, the
+generator, the docs tables and the published Table Schemas all follow that description."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from frictionless import Resource, Schema
+
+from graph_service.settings import REPO_ROOT
+from loaders.formats import Column, ExtractFormat
+from loaders.formats_data import EXTRACTS
+from loaders.formats_publish import (
+    DOCS,
+    SCHEMA_DIR,
+    _code_lists,
+    documented,
+    markdown_table,
+    render_docs,
+    schema_text,
+)
+from loaders.generate import generate
+from loaders.generate.extracts import COLUMNS
+from loaders.readers.trust_csv import EXTRACTS as READER
+
+pytestmark = pytest.mark.unit
+DATA = REPO_ROOT.parent / "shared" / "data"
+REGENERATE = "run `python -m loaders.formats_publish`"
+
+
+def _schema(name: str) -> Schema:
+    return Schema.from_descriptor(json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text()))
+
+
+def test_reader_requires_exactly_the_described_required_columns() -> None:
+    assert list(READER) == list(EXTRACTS)
+    for name, fmt in EXTRACTS.items():
+        assert READER[name].required == fmt.required, name
+
+
+def test_generator_writes_the_described_header() -> None:
+    for name, fmt in EXTRACTS.items():
+        assert COLUMNS[name] == fmt.header, name
+
+
+def test_docs_tables_match_the_description() -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    assert documented(text) == set(EXTRACTS), "every extract has one generated table"
+    assert render_docs(text) == text, f"docs/formats.md is out of date: {REGENERATE}"
+
+
+def test_a_changed_description_shows_in_the_docs_table() -> None:
+    fmt = EXTRACTS["staff"]
+    changed = ExtractFormat(
+        fmt.name, fmt.title, fmt.description, (*fmt.columns, Column("grade")), fmt.key
+    )
+    assert "| grade |" in markdown_table(changed)
+    assert "| grade |" not in markdown_table(fmt)
+
+
+def test_published_table_schemas_match_the_description() -> None:
+    code_lists = _code_lists()
+    assert {p.name for p in SCHEMA_DIR.glob("*.schema.json")} == {
+        f"{n}.schema.json" for n in EXTRACTS
+    }
+    for name, fmt in EXTRACTS.items():
+        committed = (SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8")
+        assert committed == schema_text(fmt, code_lists), f"{name}: {REGENERATE}"
+        schema = json.loads(committed)
+        assert [f["name"] for f in schema["fields"]] == fmt.header
+        assert schema["primaryKey"] == list(fmt.key)
+
+
+def test_table_schemas_are_valid_frictionless_schemas() -> None:
+    for name in EXTRACTS:
+        descriptor = json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text("utf-8"))
+        report = Schema.validate_descriptor(descriptor)
+        assert report.valid, (name, report.flatten(["type", "note"]))
+
+
+def test_generated_extracts_pass_their_published_schema(tmp_path: Path) -> None:
+    """What a trust would run before sending: frictionless validates each generated file
+    against docs/schemas/<extract>.schema.json."""
+    generate(tmp_path, data_dir=DATA, trusts=2, patients=150, seed=3)
+    checked = 0
+    for path in sorted(tmp_path.glob("*.csv")):
+        name = path.stem.split("-")[0]
+        if name not in EXTRACTS:
+            continue
+        schema = _schema(name)
+        report = Resource(path=path.name, basepath=str(tmp_path), schema=schema).validate()
+        assert report.valid, (path.name, report.flatten(["rowNumber", "fieldName", "type"])[:5])
+        checked += 1
+    assert checked >= len(EXTRACTS) - 1
+
+
+def test_a_bad_row_fails_the_published_schema(tmp_path: Path) -> None:
+    fmt = EXTRACTS["staff"]
+    path = tmp_path / "staff.csv"
+    path.write_text(",".join(fmt.header) + "\nR0A,,REG,Registrar,110,maybe\n")
+    schema = _schema("staff")
+    report = Resource(path=path.name, basepath=str(tmp_path), schema=schema).validate()
+    errors = {tuple(e) for e in report.flatten(["fieldName", "type"])}
+    assert ("staff_local_id", "constraint-error") in errors
+    assert ("active", "type-error") in errors
