@@ -253,15 +253,15 @@ OPT_OUTS = ExtractFormat(
 EXTRACTS: dict[str, ExtractFormat] = {
     e.name: e
     for e in (
-    STAFF,
-    WARDS_BEDS,
-    THEATRE_SESSIONS,
-    WAITING_LIST,
-    OUTPATIENTS,
-    THEATRE_BOOKINGS,
-    ROSTERS,
-    CONTRACTS,
-    DPAS,
-    OPT_OUTS,
+        STAFF,
+        WARDS_BEDS,
+        THEATRE_SESSIONS,
+        WAITING_LIST,
+        OUTPATIENTS,
+        THEATRE_BOOKINGS,
+        ROSTERS,
+        CONTRACTS,
+        DPAS,
+        OPT_OUTS,
     )
 }

@@ -117,6 +117,8 @@ class LoadSummary:
     rels_written: int = 0
     seconds: float = 0.0
     quarantine_file: Path | None = None
+    #: waiting-list snapshots: pathways no longer listed, by removal reason (loaders/snapshots.py)
+    removed_from_list: dict[str, int] = field(default_factory=dict)
 
     @property
     def reconciles(self) -> bool:

@@ -31,7 +31,12 @@ from loaders.model import (
     RelRow,
     Skipped,
 )
-from loaders.privacy import nhs_number_is_valid, normalise_nhs_number, normalise_postcode
+from loaders.privacy import (
+    is_placeholder_nhs_number,
+    nhs_number_is_valid,
+    normalise_nhs_number,
+    normalise_postcode,
+)
 from loaders.privacy import postcode_area as district
 
 SOURCE = "hl7"
@@ -125,10 +130,11 @@ def _person(msg: _Msg, ctx: MapContext, provider: str, record_key: str) -> tuple
     pid = msg.first("PID")
     if pid is None:
         raise MappingError("PID", "no PID segment")
-    nhs_number, local_id = None, None
+    nhs_number, local_id, placeholder = None, None, False
     for rep in pid.pid_3 if _v(pid, "pid_3") else []:
         value, authority, id_type = _v(rep, "cx_1"), _v(rep, "cx_4").split("&")[0], _v(rep, "cx_5")
         if authority.upper() in _NHS_AUTHORITIES or id_type.upper() == "NH":
+            placeholder |= is_placeholder_nhs_number(value)  # missing: never linked on
             if nhs_number_is_valid(value):
                 nhs_number = normalise_nhs_number(value)
         elif value and local_id is None:
@@ -147,6 +153,7 @@ def _person(msg: _Msg, ctx: MapContext, provider: str, record_key: str) -> tuple
         "area_code": district(postcode),
         "nhs_number_verified": nhs_number is not None,
         "cluster_id": pseudo_id,
+        "nhs_number_placeholder": True if placeholder else None,
     }
     evidence = IdentityEvidence(
         person_ref=key,

@@ -145,8 +145,11 @@ def test_same_day_stop_then_restart_in_sequence_is_kept() -> None:
 
 @pytest.mark.parametrize(
     ("days", "weeks", "over"),
-    [(126, 18, False), (127, 18, True), (364, 52, False), (365, 52, True), (455, 65, False)]
-    + [(456, 65, True), (546, 78, False), (547, 78, True), (728, 104, False), (729, 104, True)],
+    [
+        *[(126, 18, False), (127, 18, True), (364, 52, False), (365, 52, True)],
+        *[(455, 65, False), (456, 65, True), (546, 78, False), (547, 78, True)],
+        *[(728, 104, False), (729, 104, True)],
+    ],
 )
 def test_rtt_return_week_bands_exactly_n_weeks_is_within_n_weeks(
     days: int, weeks: int, over: bool
