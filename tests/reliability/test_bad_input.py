@@ -188,6 +188,7 @@ def load_dry(source: str, outs: list[Outcome], qdir: Path) -> LoadSummary:
 
 # --- trust CSV extracts ---------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Extract:
     """A documented extract: header, one valid row, and which fields are checked how (the
