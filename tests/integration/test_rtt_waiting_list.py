@@ -92,7 +92,11 @@ def test_waiting_list_reconciles_with_a_hand_count_of_the_generators_answers(
     non-admitted) = the hand count of rtt_answers.csv, exactly, for every provider."""
     expected = hand_count(generated / "rtt_answers.csv", AS_OF)
     cases = Counter(k for c in expected.values() for k in c if k.startswith("cases:"))
-    for case in ("open", "stopped", "no_referral_date", "unknown_start", "transfer_sent"):
+    for case in (
+        *("open", "stopped", "no_referral_date", "unknown_start", "transfer_sent"),
+        *("transfer_received", "dna_communicated", "dna_not_communicated"),
+        *("same_day_stop_first", "activity_before_10"),
+    ):
         assert cases[f"cases:{case}"] > 0, f"the generated data exercise no {case} case"
     for provider, want in expected.items():
         groups = _aggregate(loaded, provider, AS_OF)
