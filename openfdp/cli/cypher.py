@@ -19,12 +19,12 @@ import typer
 from rich.table import Table
 
 from openfdp.api.app import API_DRIVER_OPTIONS
-from openfdp.services.errors import ApiError
 from openfdp.cli._common import console, err_console, settings
 from openfdp.services.analyst import run_analyst_query
 from openfdp.services.audit import AuditTrail, audit_dir
 from openfdp.services.auth import mint_token, verify_token
 from openfdp.services.context import Principal
+from openfdp.services.errors import ApiError
 from openfdp.settings import Settings
 from openfdp.store.driver import open_async_driver
 

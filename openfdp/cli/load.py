@@ -60,6 +60,12 @@ SourceOpt = Annotated[
     str | None,
     typer.Option("--source", help="ODS code of the providing trust, when rows do not say."),
 ]
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force", help="Load a waiting-list snapshot older than the provider's latest one."
+    ),
+]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Read, map and validate; write nothing.")]
 QuarantineOpt = Annotated[
     Path | None,
@@ -98,6 +104,7 @@ def load_feed(
     dry_run: bool = False,
     quarantine_dir: Path | None = None,
     batch_size: int = 2000,
+    force: bool = False,
 ) -> LoadSummary:
     """Read one feed and load it, with a progress bar and the linkage evidence store."""
     read = reader_for(feed)
@@ -109,10 +116,15 @@ def load_feed(
     )
     files = input_files(feed, paths)
     total: int | None = None
+    found: list[Any] = []
     if feed == "csv":
         from openfdp.loaders.readers.trust_csv import count_rows  # noqa: PLC0415
+        from openfdp.loaders.snapshots import check_order, snapshots  # noqa: PLC0415
 
         total = count_rows(paths)
+        found = snapshots(paths, source_ods)
+        if driver is not None and not dry_run:
+            check_order(driver, cfg.neo4j.database, found, force=force)
     with ExitStack() as stack:
         sink = None
         if not dry_run:
@@ -148,6 +160,10 @@ def load_feed(
             f"[yellow]opt-outs:[/yellow] {listing.rejected} opt-out row(s) quarantined, so no "
             "opt-out is lifted by its absence in this load (withdrawn = Y rows still apply)"
         )
+    if found and driver is not None and not dry_run:
+        from openfdp.loaders.snapshots import apply_removals  # noqa: PLC0415
+
+        summary.removed_from_list = apply_removals(driver, cfg.neo4j.database, found)
     return summary
 
 
@@ -211,6 +227,10 @@ def print_summary(summaries: Sequence[tuple[str, LoadSummary]]) -> None:
     reasons = reasons_table(summaries)
     if reasons is not None:
         console.print(reasons)
+    for feed, s in summaries:
+        if s.removed_from_list:
+            why = ", ".join(f"{k} {v:,}" for k, v in sorted(s.removed_from_list.items()))
+            console.print(f"{feed}: pathways removed from the waiting list: {why}")
     for _, s in summaries:
         if s.quarantine_file is not None:
             console.print(f"quarantined records: {s.quarantine_file}")
@@ -227,6 +247,7 @@ def _run(
     quarantine: Path | None,
     batch: int,
     as_json: bool = False,
+    force: bool = False,
 ) -> None:
     from openfdp.ontology import load_ontology  # noqa: PLC0415
 
@@ -242,7 +263,7 @@ def _run(
             driver = None if dry_run else stack.enter_context(open_driver(cfg))
             summary = load_feed(
                 feed, paths, cfg=cfg, driver=driver, ontology=ontology, source_ods=source,
-                dry_run=dry_run, quarantine_dir=quarantine, batch_size=batch,
+                dry_run=dry_run, quarantine_dir=quarantine, batch_size=batch, force=force,
             )  # fmt: skip
     except LoaderError as exc:
         err_console.print(f"[red]error:[/red] {exc}")
@@ -271,10 +292,11 @@ def _feed_command(feed: str) -> Callable[..., None]:
         quarantine: QuarantineOpt = None,
         batch_size: BatchOpt = 2000,
         as_json: JsonOption = False,
+        force: ForceOpt = False,
     ) -> None:
         _run(
             feed, paths, source=source, dry_run=dry_run, quarantine=quarantine,
-            batch=batch_size, as_json=as_json,
+            batch=batch_size, as_json=as_json, force=force,
         )  # fmt: skip
 
     command.__doc__ = FEED_HELP[feed]

@@ -140,6 +140,8 @@ class LoadSummary:
     quarantine_file: Path | None = None
     # opt-outs withdrawn by absence from this load's opt-out extract (None: not applied)
     opt_outs_lifted: int | None = None
+    #: waiting-list snapshots: pathways no longer listed, by removal reason (loaders/snapshots.py)
+    removed_from_list: dict[str, int] = field(default_factory=dict)
 
     @property
     def reconciles(self) -> bool:

@@ -17,18 +17,32 @@ _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 _OUTWARD = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 
 
+_TEN_ASCII_DIGITS = re.compile(r"[0-9]{10}")
+#: placeholder values systems record when the number is unknown: they pass Modulus 11 but
+#: identify no-one (every number of one repeated digit, and the ascending/descending runs)
+PLACEHOLDER_NHS_NUMBERS = frozenset({str(d) * 10 for d in range(10)} | {"0123456789", "9876543210"})
+
+
 def normalise_nhs_number(raw: str | None) -> str | None:
-    """Strip spaces and hyphens; return the 10 digits, or None if it is not 10 digits."""
+    """Strip spaces and hyphens; return the 10 digits, or None if it is not 10 ASCII digits
+    (NHS NUMBER is n10: Arabic-Indic, full-width and other Unicode digits are not digits of
+    an NHS number, although ``str.isdigit`` says they are)."""
     if raw is None:
         return None
     digits = _NON_DIGITS.sub("", raw.strip())
-    return digits if len(digits) == 10 and digits.isdigit() else None
+    return digits if _TEN_ASCII_DIGITS.fullmatch(digits) else None
+
+
+def is_placeholder_nhs_number(raw: str | None) -> bool:
+    """A placeholder (e.g. 0000000000, 9999999999): to be treated as missing, never linked on."""
+    return normalise_nhs_number(raw) in PLACEHOLDER_NHS_NUMBERS
 
 
 def nhs_number_is_valid(raw: str | None) -> bool:
-    """Modulus 11 with weights 10..2; a check value of 11 means 0, 10 means invalid."""
+    """Modulus 11 with weights 10..2; a check value of 11 means 0, 10 means invalid. A
+    placeholder passes Modulus 11 but is never a valid (verifiable) NHS number."""
     digits = normalise_nhs_number(raw)
-    if digits is None:
+    if digits is None or digits in PLACEHOLDER_NHS_NUMBERS:
         return False
     total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
     check = 11 - (total % 11)

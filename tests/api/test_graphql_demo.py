@@ -25,8 +25,11 @@ OPEN_BY_PROVIDER = """
 MATCH (t:NHSTrust)-[:IN_ICB_GEOGRAPHY]->(:ICB {ods_code: $icb})
 MATCH (p:RTTPathway {provider_ods: t.ods_code})-[:HAS_PERIOD]->(r:RTTPeriod {status: 'open'})
 WHERE r.end_date IS NULL AND NOT coalesce(r.nullified, false)
+  AND r.start_date IS NOT NULL  // unknown clock starts are counted apart (RTT return)
+  AND p.removed_from_list_date IS NULL
   AND NOT EXISTS { (:PseudonymisedPerson {ndoo_opt_out: true})-[:SUBJECT_OF]->(p) }
-RETURN t.ods_code AS provider, count(*) AS n
+RETURN t.ods_code AS provider, count(*) AS n,
+  sum(CASE WHEN p.pathway_class = 'admitted' THEN 1 ELSE 0 END) AS admitted
 """
 
 
@@ -48,15 +51,19 @@ def test_waiting_list_and_pathways_on_demo_data(demo, client, auth):
     today = date.today().isoformat()
     q = """query($icb: String!, $asOf: Date) {
       waitingList(icb: $icb, groupBy: PROVIDER, asOf: $asOf) {
-        rows { nodes { key incompletePathways } } total { incompletePathways } } }"""
+        rows { nodes { key incompletePathways } }
+        total { incompletePathways admitted nonAdmitted unknownClockStart } } }"""
     body = gql(client, q, {"icb": ICB, "asOf": today}, ics)
     assert body.get("errors") is None, body
     rows = {r["key"]: r["incompletePathways"] for r in body["data"]["waitingList"]["rows"]["nodes"]}
     assert rows == {k: control_count(expected.get(k, 0)) for k in rows}
     assert set(expected) <= set(rows)
-    assert body["data"]["waitingList"]["total"]["incompletePathways"] == control_count(
-        sum(expected.values())
-    )
+    total = body["data"]["waitingList"]["total"]
+    assert total["incompletePathways"] == control_count(sum(expected.values()))
+    # RTT return: incomplete pathways split admitted / non-admitted (waiting list type)
+    admitted = sum(r["admitted"] for r in demo.execute_query(OPEN_BY_PROVIDER, icb=ICB)[0])
+    assert total["admitted"] == control_count(admitted)
+    assert total["nonAdmitted"] == control_count(sum(expected.values()) - admitted)
 
     deep = """query { pathways(first: 20, orderBy: WEEKS_WAITING_DESC) {
       totalCount nodes { id providerOds weeksWaiting
@@ -72,9 +79,9 @@ def test_waiting_list_and_pathways_on_demo_data(demo, client, auth):
         dates = [e["activityDate"] for e in node["statusEvents"]]
         assert dates == sorted(dates)
         for period in node["clockPeriods"]:
-            start = date.fromisoformat(period["startDate"])
-            if period["breachDate18w"]:
-                assert period["breachDate18w"] == (start + timedelta(days=126)).isoformat()
+            if period["breachDate18w"]:  # the first day counted over 18 weeks
+                start = date.fromisoformat(period["startDate"])
+                assert period["breachDate18w"] == (start + timedelta(days=127)).isoformat()
 
     # a trust user sees exactly its own trust's pathways
     trust = sorted(expected)[0]

@@ -34,6 +34,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from openfdp.loaders.formats_data import EXTRACTS as FORMATS
 from openfdp.loaders.model import MapContext, MappedRecord, Outcome, Rejection, Skipped
 from openfdp.loaders.pipeline import LoadSummary, map_context, run_load
 from openfdp.loaders.readers import fhir, hl7v2, trust_csv
@@ -187,15 +188,11 @@ def load_dry(source: str, outs: list[Outcome], qdir: Path) -> LoadSummary:
 
 # --- trust CSV extracts ---------------------------------------------------------------------
 
-PERSON_COLS = [
-    "provider_ods", "local_patient_id", "nhs_number", "given_name", "family_name",
-    "birth_date", "sex", "postcode", "address_line",
-]  # fmt: skip
-
 
 @dataclass(frozen=True)
 class Extract:
-    """A documented extract: header, one valid row, and which fields are checked how."""
+    """A documented extract: header, one valid row, and which fields are checked how (the
+    header and the kinds of field come from the one description, loaders/formats_data.py)."""
 
     name: str
     header: list[str]
@@ -211,149 +208,185 @@ class Extract:
     person: bool = False  # NHS number, names, postcode: a bad NHS number does not reject
 
 
-def _extract(name: str, header: str, good: str, **kw: Any) -> Extract:
-    cols = header.split(",")
-    values = next(csv.reader([good]))
-    assert len(cols) == len(values), name
-    return Extract(name, cols, dict(zip(cols, values, strict=True)), **kw)
+def _extract(name: str, good: dict[str, str], unique: str) -> Extract:
+    fmt = FORMATS[name]
+    assert set(good) <= set(fmt.header), name
+    # no --source is given here, so provider_ods is required wherever the extract has it
+    required = sorted(fmt.required | ({"provider_ods"} & set(fmt.header)))
+    return Extract(
+        name,
+        fmt.header,
+        {c: good.get(c, "") for c in fmt.header},
+        unique,
+        tuple(required),
+        dates=fmt.of_type("date"),
+        trust_ods=fmt.of_type("trust_ods"),
+        site_ods=fmt.of_type("site_ods"),
+        coded=fmt.coded(),
+        ints=fmt.of_type("integer"),
+        bools=fmt.of_type("boolean"),
+        person="nhs_number" in fmt.header and name != "opt_outs",
+    )
 
 
-PERSON = "R0A,R0A-0100000,9990987025,Mia,Patel,1978-01-09,2,WN18 0DX,15 Oak Street"
+PERSON = dict(
+    provider_ods="R0A",
+    local_patient_id="R0A-0100000",
+    nhs_number="9990987025",
+    given_name="Mia",
+    family_name="Patel",
+    birth_date="1978-01-09",
+    sex="2",
+    postcode="WN18 0DX",
+    address_line="15 Oak Street",
+)
 EXTRACTS = [
     _extract(
         "waiting_list",
-        ",".join(PERSON_COLS) + ",ppid,ppid_issuer_ods,referral_id,referral_received_date,"
-        "source_of_referral,tfc,priority_type,wl_entry_id,waiting_list_type,"
-        "decided_to_admit_date,tci_date,intended_management,event_seq,status_code,"
-        "activity_date,dna_communicated,ipt_receiving_ods",
-        PERSON + ",PW00000000,R0A,RF00000000,2025-06-27,03,502,1,WL00000000,IRTT,2025-07-08,"
-        ",2,1,10,2025-06-27,,",
+        dict(
+            PERSON,
+            ppid="PW00000000",
+            ppid_issuer_ods="R0A",
+            referral_id="RF00000000",
+            referral_received_date="2025-06-27",
+            source_of_referral="03",
+            tfc="502",
+            priority_type="1",
+            wl_entry_id="WL00000000",
+            waiting_list_type="IRTT",
+            decided_to_admit_date="2025-07-08",
+            intended_management="2",
+            event_seq="1",
+            status_code="10",
+            activity_date="2025-06-27",
+        ),
         unique="ppid",
-        required=(
-            "provider_ods",
-            "ppid_issuer_ods",
-            "ppid",
-            "event_seq",
-            "status_code",
-            "activity_date",
-            "tfc",
-        ),
-        dates=(
-            "birth_date",
-            "referral_received_date",
-            "decided_to_admit_date",
-            "tci_date",
-            "activity_date",
-        ),
-        trust_ods=("provider_ods", "ppid_issuer_ods", "ipt_receiving_ods"),
-        coded={
-            "status_code": "RTT_STATUS",
-            "tfc": "TFC",
-            "priority_type": "PRIORITY_TYPE",
-            "waiting_list_type": "WAITING_LIST_TYPE",
-            "intended_management": "INTENDED_MANAGEMENT",
-            "sex": "SEX",
-        },
-        bools=("dna_communicated",),
-        person=True,
     ),
     _extract(
         "outpatient_appointments",
-        ",".join(PERSON_COLS) + ",appointment_id,ppid,ppid_issuer_ods,site_ods,appointment_date,"
-        "first_attendance,attended_or_dna,outcome_of_attendance,tfc,consultation_medium",
-        PERSON + ",AP00000000,PW00000000,R0A,R0A01,2025-07-17,1,5,2,502,02",
+        dict(
+            PERSON,
+            appointment_id="AP00000000",
+            ppid="PW00000000",
+            ppid_issuer_ods="R0A",
+            site_ods="R0A01",
+            appointment_date="2025-07-17",
+            first_attendance="1",
+            attended_or_dna="5",
+            outcome_of_attendance="2",
+            tfc="502",
+            consultation_medium="02",
+        ),
         unique="appointment_id",
-        required=("provider_ods", "appointment_id", "appointment_date"),
-        dates=("appointment_date", "birth_date"),
-        trust_ods=("provider_ods", "ppid_issuer_ods"),
-        site_ods=("site_ods",),
-        coded={
-            "first_attendance": "FIRST_ATTENDANCE",
-            "attended_or_dna": "ATTENDED_OR_DNA",
-            "outcome_of_attendance": "OUTCOME_OF_ATTENDANCE",
-            "tfc": "TFC",
-            "consultation_medium": "CONSULTATION_MEDIUM",
-            "sex": "SEX",
-        },
-        person=True,
     ),
     _extract(
         "staff",
-        "provider_ods,staff_local_id,role_code,role_name,main_specialty_code,active",
-        "R0A,E00001,REG,Specialty registrar,110,Y",
+        dict(
+            provider_ods="R0A",
+            staff_local_id="E00001",
+            role_code="REG",
+            role_name="Specialty registrar",
+            main_specialty_code="110",
+            active="Y",
+        ),
         unique="staff_local_id",
-        required=("provider_ods", "staff_local_id", "role_code"),
-        trust_ods=("provider_ods",),
-        bools=("active",),
     ),
     _extract(
         "rosters",
-        "provider_ods,shift_id,staff_local_id,site_ods,shift_date,start_time,end_time,shift_type",
-        "R0A,SH0000001,E00001,R0A02,2026-03-30,20:00,08:00,night",
+        dict(
+            provider_ods="R0A",
+            shift_id="SH0000001",
+            staff_local_id="E00001",
+            site_ods="R0A02",
+            shift_date="2026-03-30",
+            start_time="20:00",
+            end_time="08:00",
+            shift_type="night",
+        ),
         unique="shift_id",
-        required=("provider_ods", "shift_id", "staff_local_id", "shift_date"),
-        dates=("shift_date",),
-        trust_ods=("provider_ods",),
-        site_ods=("site_ods",),
     ),
     _extract(
         "wards_beds",
-        "provider_ods,site_ods,ward_code,ward_name,bed_code,bed_type,status",
-        "R0A,R0A01,W01,Ward 1,B01,general,occupied",
+        dict(
+            provider_ods="R0A",
+            site_ods="R0A01",
+            ward_code="W01",
+            ward_name="Ward 1",
+            bed_code="B01",
+            bed_type="general",
+            status="occupied",
+        ),
         unique="bed_code",
-        required=("provider_ods", "site_ods", "ward_code", "bed_code"),
-        trust_ods=("provider_ods",),
-        site_ods=("site_ods",),
     ),
     _extract(
         "theatre_sessions",
-        "provider_ods,site_ods,theatre_code,theatre_name,theatre_type,session_id,session_date,"
-        "am_pm,session_type,status,planned_minutes,booked_minutes,used_minutes,tfc",
-        "R0A,R0A01,TH1,Theatre 1,main,R0A01-TH1-2026-03-18-AM,2026-03-18,AM,Elective,completed,"
-        "240,210,180,130",
+        dict(
+            provider_ods="R0A",
+            site_ods="R0A01",
+            theatre_code="TH1",
+            theatre_name="Theatre 1",
+            theatre_type="main",
+            session_id="R0A01-TH1-2026-03-18-AM",
+            session_date="2026-03-18",
+            am_pm="AM",
+            session_type="Elective",
+            status="completed",
+            planned_minutes="240",
+            booked_minutes="210",
+            used_minutes="180",
+            tfc="130",
+        ),
         unique="session_id",
-        required=("provider_ods", "site_ods", "theatre_code", "session_id", "session_date"),
-        dates=("session_date",),
-        trust_ods=("provider_ods",),
-        site_ods=("site_ods",),
-        coded={"tfc": "TFC"},
-        ints=("planned_minutes", "booked_minutes", "used_minutes"),
     ),
     _extract(
         "theatre_bookings",
-        "provider_ods,booking_id,session_id,wl_entry_id,booking_status,expected_minutes,"
-        "actual_minutes,cancelled_on_the_day",
-        "R0A,BK0000001,R0A01-TH1-2026-04-01-AM,WL00000305,booked,120,,N",
+        dict(
+            provider_ods="R0A",
+            booking_id="BK0000001",
+            session_id="R0A01-TH1-2026-04-01-AM",
+            wl_entry_id="WL00000305",
+            booking_status="booked",
+            expected_minutes="120",
+            cancelled_on_the_day="N",
+        ),
         unique="booking_id",
-        required=("provider_ods", "booking_id", "session_id"),
-        trust_ods=("provider_ods",),
-        ints=("expected_minutes", "actual_minutes"),
-        bools=("cancelled_on_the_day",),
     ),
     _extract(
         "supplier_contracts",
-        "buyer_ods,ocid,title,supplier_id,supplier_name,companies_house_number,product_id,"
-        "product_name,value_amount,currency,start_date,end_date",
-        "RM3,ocds-synth-RM3-00,Electronic patient record,SUP-0001,Meridian Health Records Ltd,,"
-        "PRD-0001,Electronic patient record,16372000,GBP,2022-03-31,2027-03-30",
+        dict(
+            buyer_ods="RM3",
+            ocid="ocds-synth-RM3-00",
+            title="Electronic patient record",
+            supplier_id="SUP-0001",
+            supplier_name="Meridian Health Records Ltd",
+            product_id="PRD-0001",
+            product_name="Electronic patient record",
+            value_amount="16372000",
+            currency="GBP",
+            start_date="2022-03-31",
+            end_date="2027-03-30",
+        ),
         unique="ocid",
-        required=("buyer_ods", "ocid", "supplier_id"),
-        dates=("start_date", "end_date"),
-        trust_ods=("buyer_ods",),
     ),
     _extract(
         "data_processing_agreements",
-        "dpa_id,controller_ods,processor_supplier_id,sub_processor_supplier_ids,product_id,"
-        "contract_ocid,purposes,data_categories,effective_from,effective_to",
-        "DPA-RM3-00,RM3,SUP-0001,SUP-0003,PRD-0001,ocds-synth-RM3-00,direct care,"
-        "demographics;health,2022-03-31,2027-03-30",
+        dict(
+            dpa_id="DPA-RM3-00",
+            controller_ods="RM3",
+            processor_supplier_id="SUP-0001",
+            sub_processor_supplier_ids="SUP-0003",
+            product_id="PRD-0001",
+            contract_ocid="ocds-synth-RM3-00",
+            purposes="direct care",
+            data_categories="demographics;health",
+            effective_from="2022-03-31",
+            effective_to="2027-03-30",
+        ),
         unique="dpa_id",
-        required=("dpa_id", "controller_ods", "processor_supplier_id"),
-        dates=("effective_from", "effective_to"),
-        trust_ods=("controller_ods",),
     ),
-    _extract("opt_outs", "nhs_number", "9994091131", unique="", required=("nhs_number",)),
+    _extract("opt_outs", {"nhs_number": "9994091131"}, unique=""),
 ]
+assert [e.name for e in EXTRACTS] != [] and {e.name for e in EXTRACTS} == set(FORMATS)
 BY_NAME = {e.name: e for e in EXTRACTS}
 SITE_RE = re.compile(r"^[A-Z0-9]{5}$")
 TRUST_RE = re.compile(r"^(?:[A-Z0-9]{3}|[A-Z0-9]{5})$")

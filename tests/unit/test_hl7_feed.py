@@ -23,7 +23,9 @@ ITK = DATA / "hl7v2-itk-adt-examples"
 PIPEHAT = DATA / "hl7v2-pipehat-samples"
 PSEUDO = Pseudonymiser(b"test-key", "test-domain")
 CTX = MapContext(PSEUDO)
-PERSON = {
+# the ITK examples carry NHS number 3333333333, a placeholder (one repeated digit): treated
+# as missing, so the person is keyed by the record, never by a token of that number
+PLACEHOLDER_KEY = {
     "pseudonymisation_domain": "test-domain",
     "pseudo_id": PSEUDO.person_id(nhs_number="3333333333"),
 }
@@ -53,13 +55,14 @@ def test_a03_discharge_exact() -> None:
     (rec,) = [o for o in outcomes(ITK / "A03_Example.txt") if isinstance(o, MappedRecord)]
     assert rec.record_key == "RCB:13403891320453338089"
     person, encounter = rec.nodes
-    assert person.key == PERSON
+    assert person.key != PLACEHOLDER_KEY
     assert person.props == {
         "year_of_birth": 1965,
         "sex_code": "2",
         "area_code": "YO32",
-        "nhs_number_verified": True,
-        "cluster_id": PERSON["pseudo_id"],
+        "nhs_number_verified": False,
+        "nhs_number_placeholder": True,
+        "cluster_id": person.key["pseudo_id"],
     }
     assert encounter.key == {"encounter_id": "RCB:hl7:11554"}
     assert encounter.props == {
@@ -79,10 +82,11 @@ def test_a03_discharge_exact() -> None:
     }
     (evidence,) = rec.identities
     assert (evidence.nhs_number, evidence.family_name, evidence.given_name) == (
-        "3333333333",
+        None,
         "SMITH",
         "FREDRICA",
     )
+    assert evidence.unverified_nhs_number is None
     assert (evidence.birth_date, evidence.postcode) == ("1965-12-13", "YO32 5TT")
 
 
@@ -90,7 +94,8 @@ def test_a28_is_person_only() -> None:
     (rec,) = outcomes(ITK / "A28_Example.txt")
     assert isinstance(rec, MappedRecord)
     assert [n.label for n in rec.nodes] == ["PseudonymisedPerson"]
-    assert rec.nodes[0].key == PERSON
+    assert rec.nodes[0].key != PLACEHOLDER_KEY
+    assert rec.nodes[0].props["nhs_number_placeholder"] is True
     assert [r.type for r in rec.rels] == ["REGISTERED_WITH"]
 
 

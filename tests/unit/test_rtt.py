@@ -6,11 +6,18 @@ from datetime import date, timedelta
 
 import pytest
 
-from openfdp.loaders.rtt import StatusEvent, derive_periods
+from openfdp.loaders.rtt import PathwayClock, StatusEvent
+from openfdp.loaders.rtt import derive_periods as _derive
 
 pytestmark = pytest.mark.unit
 
 D0 = date(2026, 1, 5)
+
+
+def derive_periods(events: list[StatusEvent]) -> PathwayClock:
+    """The clock of a pathway whose referral was received on D0 (the usual case; the rules
+    on a missing referral date are tested in tests/unit/test_rtt_rules.py)."""
+    return _derive(events, referral_date=min([D0, *(e.activity_date for e in events)]))
 
 
 def ev(code: str, day: int, seq: int = 0, communicated: bool | None = None) -> StatusEvent:
@@ -35,13 +42,15 @@ def test_stop_codes_close_the_clock_with_length(stop: str) -> None:
 
 
 def test_breach_dates_at_18_52_65_78_104_weeks() -> None:
+    """The breach date is the first day counted over N weeks (7N + 1 days after the start;
+    RTT return week bands: exactly N weeks is within N weeks)."""
     (p,) = derive_periods([ev("10", 0)]).periods
     b = p.breach_dates()
-    assert b["breach_date_18w"] == D0 + timedelta(days=126)
-    assert b["breach_date_52w"] == D0 + timedelta(days=364)
-    assert b["breach_date_65w"] == D0 + timedelta(days=455)
-    assert b["breach_date_78w"] == D0 + timedelta(days=546)
-    assert b["breach_date_104w"] == D0 + timedelta(days=728)
+    assert b["breach_date_18w"] == D0 + timedelta(days=127)
+    assert b["breach_date_52w"] == D0 + timedelta(days=365)
+    assert b["breach_date_65w"] == D0 + timedelta(days=456)
+    assert b["breach_date_78w"] == D0 + timedelta(days=547)
+    assert b["breach_date_104w"] == D0 + timedelta(days=729)
     assert p.waited_days(D0 + timedelta(days=127)) == 127
 
 
@@ -59,9 +68,10 @@ def test_dna_first_appointment_communicated_nullifies_then_10_restarts() -> None
     assert first.flags == [] and second.flags == []
 
 
-def test_dna_not_communicated_stops_without_nullifying() -> None:
+def test_dna_not_communicated_leaves_the_clock_running() -> None:
+    """RTT rules suite, DNA: only a clearly communicated first appointment nullifies."""
     (p,) = derive_periods([ev("10", 0), ev("33", 20, communicated=False)]).periods
-    assert p.status == "closed" and not p.nullified
+    assert p.status == "open" and not p.nullified and "dna_33_not_communicated" in p.flags
 
 
 def test_dna_communication_unknown_is_flagged() -> None:
@@ -101,16 +111,18 @@ def test_second_start_while_open_keeps_original_clock_and_flags() -> None:
     assert "start_10_while_clock_open" in p.flags
 
 
-def test_continue_or_stop_without_open_clock_never_crashes() -> None:
+def test_activity_without_a_recorded_10_runs_from_referral_receipt() -> None:
+    """RTT rules suite, clock starts: the clock starts when the referral is received; a
+    missing 10 is flagged, not a reason to drop the period."""
     clock = derive_periods([ev("20", 0), ev("30", 5)])
-    assert clock.periods == []
-    assert clock.pathway_flags == ["continue_20_without_open_clock", "stop_30_without_open_clock"]
-    assert clock.status == "closed"
+    (p,) = clock.periods
+    assert p.start_date == D0 and p.stop_status_code == "30" and p.flags == ["no_status_10"]
+    assert clock.pathway_flags == [] and clock.status == "closed"
 
 
 def test_finding_before_first_start_moves_onto_the_period() -> None:
     clock = derive_periods([ev("20", 0), ev("10", 5)])
-    assert clock.periods[0].flags == ["continue_20_without_open_clock"]
+    assert clock.periods[0].flags == ["activity_before_status_10"]
     assert clock.pathway_flags == []
 
 

@@ -32,8 +32,10 @@ from openfdp.api.schema.common import (
 from openfdp.api.schema.pathways import Pathway, PathwayOrder, pathway_page
 from openfdp.services import disclosure
 from openfdp.store.queries import ics as q
+from openfdp.store.queries.ics import over_weeks_days
 
 WEEK_BANDS = ("0-18", "18-52", "52-65", "65-78", "78-104", "104+")
+UNKNOWN_START = "unknown start"  # the band of open periods with unknown clock start
 
 
 @strawberry.enum
@@ -56,12 +58,28 @@ class DisclosurePolicy:
 class WaitingListRow:
     key: str = strawberry.field(description="Provider ODS code, TFC code or weeks band.")
     label: str | None = strawberry.field(description="Provider name, TFC name or band.")
-    incomplete_pathways: int | None
-    within_18_weeks: int | None
+    incomplete_pathways: int | None = strawberry.field(
+        description="Open clock periods with a known start (the RTT return's total)."
+    )
+    unknown_clock_start: int | None = strawberry.field(
+        description="Open pathways with unknown clock start, counted apart (RTT return)."
+    )
+    admitted: int | None = strawberry.field(
+        description="Of incompletePathways: admitted (waiting list type IRTT/INON, or an "
+        "intended management recorded)."
+    )
+    non_admitted: int | None = strawberry.field(
+        description="Of incompletePathways: non-admitted (waiting list type ORTT/ONON)."
+    )
+    within_18_weeks: int | None = strawberry.field(
+        description="Waited at most 126 days (exactly 18 weeks is within 18 weeks)."
+    )
     pct_within_18_weeks: float | None = strawberry.field(
         description="From the controlled cells; null when either is suppressed."
     )
-    over_52_weeks: int | None
+    over_52_weeks: int | None = strawberry.field(
+        description="Waited more than 364 days (the same bound as longWaiters(minWeeks: 52))."
+    )
     over_65_weeks: int | None
     over_78_weeks: int | None
     over_104_weeks: int | None
@@ -91,7 +109,8 @@ class WaitingList:
         )
 
 
-_CELLS = ("total", "within_18", "over_52", "over_65", "over_78", "over_104")
+_CELLS: tuple[str, ...] = ("total", "unknown_start", "admitted", "non_admitted", "within_18")
+_CELLS += ("over_52", "over_65", "over_78", "over_104")
 
 
 def controlled_row(key: str, label: str | None, raw: dict[str, int]) -> WaitingListRow:
@@ -100,6 +119,9 @@ def controlled_row(key: str, label: str | None, raw: dict[str, int]) -> WaitingL
         key=key,
         label=label,
         incomplete_pathways=c["total"],
+        unknown_clock_start=c["unknown_start"],
+        admitted=c["admitted"],
+        non_admitted=c["non_admitted"],
         within_18_weeks=c["within_18"],
         pct_within_18_weeks=disclosure.control_percentage(c["within_18"], c["total"]),
         over_52_weeks=c["over_52"],
@@ -164,6 +186,8 @@ async def resolve_waiting_list(
     groups: dict[str, dict[str, int]] = {g["key"]: g for g in row["groups"]}
     if group_by is WaitingListGroupBy.WEEKS_BAND:
         keys = list(WEEK_BANDS)  # every band, zero or not, in order
+        if UNKNOWN_START in groups:
+            keys.append(UNKNOWN_START)
     elif group_by is WaitingListGroupBy.PROVIDER:
         keys = sorted(wanted)
     else:
@@ -174,7 +198,7 @@ async def resolve_waiting_list(
             return names.get(key)
         if group_by is WaitingListGroupBy.TFC:
             return codes.label("TFC", key)
-        return f"{key} weeks"
+        return key if key == UNKNOWN_START else f"{key} weeks"
 
     out = [controlled_row(k, label(k), groups.get(k, {})) for k in keys]
     totals = {c: sum(int(g[c]) for g in groups.values()) for c in _CELLS}
@@ -200,7 +224,8 @@ async def resolve_long_waiters(
     after: After = None,
     as_of: AsOf = None,
 ) -> Connection[Pathway]:
-    """Open pathways waiting at least ``min_weeks``, longest first (record-level)."""
+    """Open pathways waiting over ``min_weeks`` weeks, longest first (record-level): more
+    than 7 x min_weeks days, exactly the waiting list's over-N-weeks count."""
     _one_of(icb, provider)
     if min_weeks < 0:
         raise BadRequest("minWeeks cannot be negative")
@@ -212,7 +237,7 @@ async def resolve_long_waiters(
         icb=icb,
         provider=provider,
         status="open",
-        min_days=min_weeks * 7,
+        min_days=over_weeks_days(min_weeks) if min_weeks > 0 else None,
     )
 
 

@@ -27,9 +27,15 @@ from openfdp.api.schema.organisations import OrganisationRef
 @strawberry.type(description="An RTT clock period, derived from the pathway's status events.")
 class ClockPeriod:
     period_id: str
-    start_date: datetime.date
+    start_date: datetime.date | None = strawberry.field(description="Null: unknown start.")
+    start_source: str | None = strawberry.field(
+        description="referral, status_event, fit_and_ready, transfer or unknown."
+    )
     end_date: datetime.date | None
-    status: str
+    status: str = strawberry.field(description="open, closed or transferred_out.")
+    transferred_in: bool | None
+    transferred_out_date: datetime.date | None
+    transferred_to_ods: str | None
     stop_status_code: str | None
     length_days: int | None
     breach_date_18w: datetime.date | None
@@ -210,6 +216,12 @@ class Person(Node):
 class PathwayStatus(Enum):
     OPEN = "open"
     CLOSED = "closed"
+    TRANSFERRED_OUT = strawberry.enum_value(
+        "transferred_out", description="Transferred to another provider (status 21)."
+    )
+    REMOVED = strawberry.enum_value(
+        "removed", description="No longer in the provider's latest waiting-list snapshot."
+    )
 
 
 @strawberry.enum
@@ -229,10 +241,14 @@ class PathwayFilter:
     treatment_function_code: str | None = None
     status: PathwayStatus | None = None
     min_weeks_waiting: int | None = strawberry.field(
-        default=None, description="Latest clock period waited at least this many weeks."
+        default=None,
+        description="Latest clock period waited over this many weeks (more than 7N days, "
+        "as the waiting list's overNWeeks counts).",
     )
     max_weeks_waiting: int | None = strawberry.field(
-        default=None, description="Latest clock period waited fewer than this many weeks."
+        default=None,
+        description="Latest clock period waited at most this many weeks (at most 7N days, "
+        "as withinNWeeks: exactly 18 weeks is within 18 weeks).",
     )
 
 
@@ -245,8 +261,10 @@ def pathway_id(issuer: str, ppid: str) -> str:
 
 def _period(row: dict[str, Any], as_of: datetime.date) -> ClockPeriod:
     period = build(ClockPeriod, row)
-    if period.end_date is None:
-        days: int | None = (as_of - period.start_date).days
+    if period.start_date is None:
+        days: int | None = None
+    elif period.end_date is None:
+        days = (as_of - period.start_date).days
     else:
         days = period.length_days
         if days is None:

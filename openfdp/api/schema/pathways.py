@@ -38,6 +38,7 @@ from openfdp.api.schema.pathway_types import (
     to_pathway,
 )
 from openfdp.store.queries import pathways as q
+from openfdp.store.queries.ics import over_weeks_days
 
 __all__ = ["Pathway", "PathwayFilter", "PathwayOrder", "Person", "pathway_page"]
 
@@ -130,8 +131,9 @@ async def resolve_pathways(
         provider=f.provider or None,
         tfc=f.treatment_function_code,
         status=f.status.value if f.status else None,
-        min_days=None if f.min_weeks_waiting is None else f.min_weeks_waiting * 7,
-        max_days=None if f.max_weeks_waiting is None else f.max_weeks_waiting * 7,
+        # the waiting list's bounds: over N weeks = more than 7N days, within N = at most 7N
+        min_days=None if not f.min_weeks_waiting else over_weeks_days(f.min_weeks_waiting),
+        max_days=None if f.max_weeks_waiting is None else over_weeks_days(f.max_weeks_waiting),
     )
 
 

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import IO, Any
 
+from openfdp.loaders.formats_data import EXTRACTS
 from openfdp.loaders.generate.people import Person, make_person, trust_copy
 from openfdp.loaders.generate.reference import (
     DEFAULT_ICB,
@@ -24,135 +25,12 @@ from openfdp.loaders.generate.reference import (
     icb_trusts,
     wait_shapes,
 )
+from openfdp.loaders.generate.rtt_cases import RTT_ANSWER_COLS, Case, draw_case
 
 AS_OF = date(2026, 3, 31)  # the census date of the published statistics (March 2026)
 
-PATIENT_COLS = [
-    "provider_ods",
-    "local_patient_id",
-    "nhs_number",
-    "given_name",
-    "family_name",
-    "birth_date",
-    "sex",
-    "postcode",
-    "address_line",
-]
-COLUMNS: dict[str, list[str]] = {
-    "waiting_list": [
-        *PATIENT_COLS,
-        "ppid",
-        "ppid_issuer_ods",
-        "referral_id",
-        "referral_received_date",
-        "source_of_referral",
-        "tfc",
-        "priority_type",
-        "wl_entry_id",
-        "waiting_list_type",
-        "decided_to_admit_date",
-        "tci_date",
-        "intended_management",
-        "event_seq",
-        "status_code",
-        "activity_date",
-        "dna_communicated",
-        "ipt_receiving_ods",
-    ],
-    "outpatient_appointments": [
-        *PATIENT_COLS,
-        "appointment_id",
-        "ppid",
-        "ppid_issuer_ods",
-        "site_ods",
-        "appointment_date",
-        "first_attendance",
-        "attended_or_dna",
-        "outcome_of_attendance",
-        "tfc",
-        "consultation_medium",
-    ],
-    "theatre_sessions": [
-        "provider_ods",
-        "site_ods",
-        "theatre_code",
-        "theatre_name",
-        "theatre_type",
-        "session_id",
-        "session_date",
-        "am_pm",
-        "session_type",
-        "status",
-        "planned_minutes",
-        "booked_minutes",
-        "used_minutes",
-        "tfc",
-    ],
-    "theatre_bookings": [
-        "provider_ods",
-        "booking_id",
-        "session_id",
-        "wl_entry_id",
-        "booking_status",
-        "expected_minutes",
-        "actual_minutes",
-        "cancelled_on_the_day",
-    ],
-    "staff": [
-        "provider_ods",
-        "staff_local_id",
-        "role_code",
-        "role_name",
-        "main_specialty_code",
-        "active",
-    ],
-    "rosters": [
-        "provider_ods",
-        "shift_id",
-        "staff_local_id",
-        "site_ods",
-        "shift_date",
-        "start_time",
-        "end_time",
-        "shift_type",
-    ],
-    "wards_beds": [
-        "provider_ods",
-        "site_ods",
-        "ward_code",
-        "ward_name",
-        "bed_code",
-        "bed_type",
-        "status",
-    ],
-    "supplier_contracts": [
-        "buyer_ods",
-        "ocid",
-        "title",
-        "supplier_id",
-        "supplier_name",
-        "companies_house_number",
-        "product_id",
-        "product_name",
-        "value_amount",
-        "currency",
-        "start_date",
-        "end_date",
-    ],
-    "data_processing_agreements": [
-        "dpa_id",
-        "controller_ods",
-        "processor_supplier_id",
-        "sub_processor_supplier_ids",
-        "product_id",
-        "contract_ocid",
-        "purposes",
-        "data_categories",
-        "effective_from",
-        "effective_to",
-    ],
-    "opt_outs": ["nhs_number"],
-}
+#: the header of each extract, from the one description of the extracts (docs/formats.md)
+COLUMNS: dict[str, list[str]] = {name: fmt.header for name, fmt in EXTRACTS.items()}
 ANSWER_COLS = ["source_file", "row_key", "provider_ods", "local_patient_id", "true_person_id"]
 ROLES = [
     ("CONS", "Consultant"),
@@ -194,9 +72,10 @@ class _Files:
         fname = self.name(extract, trust)
         if fname not in self._open:
             fh = (self.out / fname).open("w", newline="", encoding="utf-8")
-            w = csv.DictWriter(
-                fh, fieldnames=COLUMNS.get(extract, ANSWER_COLS), lineterminator="\n"
+            cols = COLUMNS.get(
+                extract, RTT_ANSWER_COLS if extract == "rtt_answers" else ANSWER_COLS
             )
+            w = csv.DictWriter(fh, fieldnames=cols, lineterminator="\n")
             w.writeheader()
             self._open[fname] = (fh, w)
         self._open[fname][1].writerow({k: "" if v is None else v for k, v in row.items()})
@@ -285,7 +164,7 @@ def generate(
 
 def _clear_previous(out: Path) -> None:
     """Remove extracts an earlier run wrote here (e.g. for another trust), nothing else."""
-    names = [*COLUMNS, "answers"]
+    names = [*COLUMNS, "answers", "rtt_answers"]
     for path in out.glob("*.csv"):
         if any(path.stem == n or path.stem.startswith(f"{n}-") for n in names):
             path.unlink()
@@ -321,32 +200,42 @@ class _PathwayWriter:
             },
         )
 
-    def _events(self, start: date, ppid: str) -> list[tuple[str, date, str]]:
-        """(status, date, dna_communicated) in order; mostly open pathways, like the PTL."""
-        rng, as_of = self.rng, self.as_of
-        span = max((as_of - start).days, 1)
-        ev: list[tuple[str, date, str]] = []
-        r = rng.random()
-        if r < 0.005:  # recorded out of order: an activity before the clock start
-            ev.append(("20", start - timedelta(days=5), ""))
-        ev.append(("10", start, ""))
-        clock = start
-        if r > 0.98 and span > 30:  # DNA of the first appointment, rebooked
-            dna = start + timedelta(days=rng.randrange(7, min(span, 40)))
-            clock = dna + timedelta(days=rng.randrange(1, 10))
-            ev += [("33", dna, "Y"), ("10", clock, "")]
-        span = max((as_of - clock).days, 1)
-        later = sorted(
-            clock + timedelta(days=1 + rng.randrange(span)) for _ in range(rng.randrange(3))
+    def _write_case(  # noqa: PLR0917 - one call site each, all needed
+        self,
+        case: Case,
+        trust: str,
+        ppid: str,
+        row: dict[str, Any],
+        ids: tuple[str, str],
+        cls: str,
+    ) -> None:
+        """The rows of one pathway at one trust, their linkage answers and the RTT answer."""
+        if case.referral_date is None:
+            row = {**row, "referral_received_date": None}
+        for seq, (status, day, comm) in enumerate(case.events, start=1):
+            event = {
+                **row,
+                "event_seq": seq,
+                "status_code": status,
+                "activity_date": day.isoformat(),
+                "dna_communicated": comm,
+                "ipt_receiving_ods": case.transfer_to if status == "21" else None,
+                "snapshot_date": self.as_of.isoformat(),
+            }
+            fname = self.files.write("waiting_list", trust, event)
+            self._answer(fname, f"{trust}:{ppid}:{seq}", trust, ids[0], ids[1])
+        start = case.clock_start.isoformat() if case.clock_start else ""
+        self.files.write(
+            "rtt_answers",
+            None,
+            dict(
+                zip(
+                    RTT_ANSWER_COLS,
+                    [trust, trust, ppid, case.name, case.status, start, cls],
+                    strict=True,
+                )
+            ),
         )
-        ev += [("20", day, "") for day in later]
-        if 0.96 < r <= 0.98:
-            ev.append(("21", clock + timedelta(days=1 + rng.randrange(span)), ""))
-        if r < 0.10 and span > 2:
-            stop_day = clock + timedelta(days=rng.randrange(2, span))
-            ev = [e for e in ev if e[1] < stop_day]
-            ev.append((rng.choice(["30", "30", "30", "34", "32", "35"]), stop_day, ""))
-        return sorted(ev, key=lambda e: e[1])
 
     def pathway(self, n: int, shape: WaitShape, truth: str, local_id: str, p: Person) -> str | None:
         rng, trust = self.rng, shape.trust
@@ -381,18 +270,26 @@ class _PathwayWriter:
             "intended_management": rng.choice("12") if admitted else None,
         }
         others = [t for t in self.trusts if t != trust]
-        for seq, (status, day, comm) in enumerate(self._events(start, ppid), start=1):
-            row = {
+        case = draw_case(rng, start, self.as_of, others)
+        cls = "admitted" if admitted else "non_admitted"
+        self._write_case(case, trust, ppid, {**base, **common}, (local_id, truth), cls)
+        if case.received is not None and case.transfer_to is not None:
+            to = case.transfer_to
+            received = {
                 **base,
                 **common,
-                "event_seq": seq,
-                "status_code": status,
-                "activity_date": day.isoformat(),
-                "dna_communicated": comm,
-                "ipt_receiving_ods": rng.choice(others) if status == "21" and others else None,
+                "provider_ods": to,
+                "local_patient_id": f"{to}-T{n:07d}",
+                "ppid": f"{ppid}T",  # the receiving trust issues its own PPID
+                "ppid_issuer_ods": to,
+                "referral_id": None,
+                "referral_received_date": None,
+                "wl_entry_id": None,
+                "ipt_clock_start_date": start.isoformat(),
+                "ipt_sending_ods": trust,
             }
-            fname = self.files.write("waiting_list", trust, row)
-            self._answer(fname, f"{trust}:{ppid}:{seq}", trust, local_id, truth)
+            ids = (f"{to}-T{n:07d}", truth)
+            self._write_case(case.received, to, f"{ppid}T", received, ids, cls)
         first = start + timedelta(days=rng.randrange(7, 60))
         if first < self.as_of:
             appt = f"AP{n:08d}"

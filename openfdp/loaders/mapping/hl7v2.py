@@ -135,7 +135,7 @@ def _person(msg: _Msg, ctx: MapContext, provider: str, record_key: str) -> tuple
     pid = msg.first("PID")
     if pid is None:
         raise MappingError("PID", "no PID segment")
-    nhs_number, local_id = cx_identity(pid.pid_3 if _v(pid, "pid_3") else [], _v)
+    nhs_number, local_id, placeholder = cx_identity(pid.pid_3 if _v(pid, "pid_3") else [], _v)
     birth = _date(_v(pid, "pid_7"), "PID-7")
     sex_raw = _v(pid, "pid_8").upper()
     postcode = _v(pid, "pid_11.xad_5") if _v(pid, "pid_11") else ""
@@ -150,6 +150,7 @@ def _person(msg: _Msg, ctx: MapContext, provider: str, record_key: str) -> tuple
         "area_code": district(postcode),
         "nhs_number_verified": nhs_number is not None,
         "cluster_id": pseudo_id,
+        "nhs_number_placeholder": True if placeholder else None,
     }
     evidence = IdentityEvidence(
         person_ref=key,

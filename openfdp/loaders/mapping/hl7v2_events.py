@@ -18,7 +18,11 @@ from typing import Any
 
 from openfdp.loaders.mapping.fhir_common import MappingError
 from openfdp.loaders.model import DeleteNode, MapContext, MergePersons, NodeRow, UnsetProperties
-from openfdp.loaders.privacy import nhs_number_is_valid, normalise_nhs_number
+from openfdp.loaders.privacy import (
+    is_placeholder_nhs_number,
+    nhs_number_is_valid,
+    normalise_nhs_number,
+)
 
 CANCEL_ADMIT, CANCEL_DISCHARGE, MERGE_PATIENT = "A11", "A13", "A40"
 AMENDING_EVENTS = frozenset({CANCEL_ADMIT, CANCEL_DISCHARGE, MERGE_PATIENT})
@@ -30,17 +34,19 @@ ENCOUNTER_OWNS = ("HAS_DIAGNOSIS", "HAD_PROCEDURE")
 Field = Callable[[Any, str], str]
 
 
-def cx_identity(reps: Iterable[Any], v: Field) -> tuple[str | None, str | None]:
-    """(verified NHS number, first local identifier) of a CX list (PID-3, MRG-1)."""
-    nhs_number, local_id = None, None
+def cx_identity(reps: Iterable[Any], v: Field) -> tuple[str | None, str | None, bool]:
+    """(verified NHS number, first local identifier, whether a placeholder NHS number was
+    given) of a CX list (PID-3, MRG-1). A placeholder is treated as missing: never linked on."""
+    nhs_number, local_id, placeholder = None, None, False
     for rep in reps:
         value, authority, id_type = v(rep, "cx_1"), v(rep, "cx_4").split("&")[0], v(rep, "cx_5")
         if authority.upper() in NHS_AUTHORITIES or id_type.upper() == "NH":
+            placeholder |= is_placeholder_nhs_number(value)
             if nhs_number_is_valid(value):
                 nhs_number = normalise_nhs_number(value)
         elif value and local_id is None:
             local_id = value
-    return nhs_number, local_id
+    return nhs_number, local_id, placeholder
 
 
 def visit_key(encounter: NodeRow, event: str) -> dict[str, Any]:
@@ -78,7 +84,7 @@ def merge_patient(
     one (PID-3). Raw identifiers never leave this function."""
     if mrg is None:
         raise MappingError("MRG", "no MRG segment")
-    nhs_number, local_id = cx_identity(mrg.mrg_1 if v(mrg, "mrg_1") else [], v)
+    nhs_number, local_id, _placeholder = cx_identity(mrg.mrg_1 if v(mrg, "mrg_1") else [], v)
     if nhs_number is None and local_id is None:
         raise MappingError("MRG-1", "no prior patient identifier")
     pseudo_id = ctx.pseudonymiser.person_id(

@@ -14,6 +14,7 @@ from typing import Any
 from openfdp.loaders.model import IdentityEvidence, MapContext, NodeRow, RelRow
 from openfdp.loaders.privacy import (
     content_hash,
+    is_placeholder_nhs_number,
     nhs_number_is_valid,
     normalise_nhs_number,
     normalise_postcode,
@@ -166,6 +167,9 @@ def person(line: Line, ctx: MapContext, provider_ods: str) -> tuple[NodeRow, Ide
     """
     row = line.row
     raw_nhs = normalise_nhs_number(row.get("nhs_number"))
+    placeholder = is_placeholder_nhs_number(raw_nhs)
+    if placeholder:  # missing, not a mistyped number: never identity evidence
+        raw_nhs = None
     nhs = raw_nhs if raw_nhs and nhs_number_is_valid(raw_nhs) else None
     local_id = text(row, "local_patient_id")
     birth = iso_date(row, "birth_date")
@@ -188,6 +192,7 @@ def person(line: Line, ctx: MapContext, provider_ods: str) -> tuple[NodeRow, Ide
         "sex_code": sex,
         "area_code": postcode_area(row.get("postcode")),
         "cluster_id": pseudo_id,
+        "nhs_number_placeholder": True if placeholder else None,
     }
     evidence = IdentityEvidence(
         person_ref=key,

@@ -9,6 +9,8 @@ per row, the derived periods attached to the record of the group's last valid ro
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from openfdp.loaders.mapping.trust_csv_common import (
@@ -29,7 +31,11 @@ from openfdp.loaders.mapping.trust_csv_common import (
     trust_key,
 )
 from openfdp.loaders.model import MapContext, MappedRecord, NodeRow, Outcome, Rejection, RelRow
-from openfdp.loaders.privacy import nhs_number_is_valid, normalise_nhs_number
+from openfdp.loaders.privacy import (
+    is_placeholder_nhs_number,
+    nhs_number_is_valid,
+    normalise_nhs_number,
+)
 from openfdp.loaders.rtt import StatusEvent, derive_periods
 
 
@@ -42,7 +48,7 @@ def _reject(line: Line, exc: FieldProblem) -> Rejection:
     return Rejection(line.source, line.position, exc.field, exc.reason)
 
 
-def _wl_row(line: Line, ctx: MapContext) -> tuple[MappedRecord, StatusEvent]:
+def _wl_row(line: Line, ctx: MapContext) -> tuple[MappedRecord, StatusEvent, _Facts]:
     row = line.row
     prov = provider(line, ctx)
     issuer = ods(row, "ppid_issuer_ods", required=True)
@@ -61,6 +67,12 @@ def _wl_row(line: Line, ctx: MapContext) -> tuple[MappedRecord, StatusEvent]:
     referral_date = iso_date(row, "referral_received_date")
     communicated = boolean(row, "dna_communicated")
     ipt_to = ods(row, "ipt_receiving_ods")
+    ipt_start = iso_date(row, "ipt_clock_start_date")
+    ipt_from = ods(row, "ipt_sending_ods")
+    fit_and_ready = iso_date(row, "fit_and_ready_date")
+    snapshot = iso_date(row, "snapshot_date")
+    wl_type = code(ctx, row, "waiting_list_type", "WAITING_LIST_TYPE")
+    intended = code(ctx, row, "intended_management", "INTENDED_MANAGEMENT")
     person_row, evidence = person(line, ctx, prov)
 
     pw_key = {"ppid_issuer_ods": issuer, "ppid": ppid}
@@ -73,8 +85,13 @@ def _wl_row(line: Line, ctx: MapContext) -> tuple[MappedRecord, StatusEvent]:
             treatment_function_code=tfc,
             priority_type_code=priority,
             referral_request_received_date=referral_date,
+            pathway_class=pathway_class(wl_type, intended),
         ),
     )
+    if snapshot is not None:  # listed in this snapshot: on the list (again)
+        pathway.props.update(
+            last_snapshot_date=snapshot, removed_from_list_date=None, removal_reason=None
+        )
     event = NodeRow(
         "RTTStatusEvent",
         event_key,
@@ -136,13 +153,11 @@ def _wl_row(line: Line, ctx: MapContext) -> tuple[MappedRecord, StatusEvent]:
                 entry_key,
                 _clean(
                     provider_ods=prov,
-                    waiting_list_type=code(ctx, row, "waiting_list_type", "WAITING_LIST_TYPE"),
+                    waiting_list_type=wl_type,
                     decided_to_admit_date=iso_date(row, "decided_to_admit_date"),
                     tci_date=iso_date(row, "tci_date"),
                     priority_type_code=priority,
-                    intended_management_code=code(
-                        ctx, row, "intended_management", "INTENDED_MANAGEMENT"
-                    ),
+                    intended_management_code=intended,
                 ),
             )
         )
@@ -160,7 +175,39 @@ def _wl_row(line: Line, ctx: MapContext) -> tuple[MappedRecord, StatusEvent]:
         rels=rels,
         identities=[evidence],
     )
-    return record, StatusEvent(status, activity, int(seq_text), communicated)
+    event_in = StatusEvent(
+        status,
+        activity,
+        int(seq_text),
+        communicated,
+        fit_and_ready,
+        ipt_to if status == "21" else None,
+    )
+    return record, event_in, _Facts(referral_date, ipt_start, ipt_from)
+
+
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """Pathway-level facts of one row that decide the clock start."""
+
+    referral_date: date | None
+    transfer_start: date | None
+    transfer_from: str | None
+
+
+#: WLMDS waiting list types of admitted (inpatient) and non-admitted (outpatient) pathways
+ADMITTED_TYPES = frozenset({"IRTT", "INON", "PTLI", "RTTI"})
+NON_ADMITTED_TYPES = frozenset({"ORTT", "ONON", "PTLO", "RTTO"})
+
+
+def pathway_class(waiting_list_type: str | None, intended_management: str | None) -> str | None:
+    """admitted / non_admitted, as the RTT return splits incomplete pathways: by waiting list
+    type, else an INTENDED MANAGEMENT (recorded only with a decision to admit) is admitted."""
+    if waiting_list_type in ADMITTED_TYPES:
+        return "admitted"
+    if waiting_list_type in NON_ADMITTED_TYPES:
+        return "non_admitted"
+    return "admitted" if intended_management else None
 
 
 def _clean(**props: Any) -> dict[str, Any]:
@@ -171,42 +218,64 @@ def map_waiting_list_group(lines: Sequence[Line], ctx: MapContext) -> list[Outco
     """All rows of one pathway -> one outcome per row, with the derived clock periods."""
     out: list[Outcome] = []
     events: list[StatusEvent] = []
+    facts: list[_Facts] = []
     last: MappedRecord | None = None
     for line in lines:
         try:
-            record, event = _wl_row(line, ctx)
+            record, event, fact = _wl_row(line, ctx)
         except FieldProblem as exc:
             out.append(_reject(line, exc))
             continue
         out.append(record)
         events.append(event)
+        facts.append(fact)
         last = record
     if last is not None:
-        _attach_periods(last, events)
+        _attach_periods(last, events, facts)
     return out
 
 
-def _attach_periods(record: MappedRecord, events: list[StatusEvent]) -> None:
+def _first(values: Sequence[Any]) -> Any:
+    return next((v for v in values if v is not None), None)
+
+
+def _attach_periods(record: MappedRecord, events: list[StatusEvent], facts: list[_Facts]) -> None:
     pathway = next(n for n in record.nodes if n.label == "RTTPathway")
     prov = pathway.props.get("provider_ods")
-    clock = derive_periods(events)
+    clock = derive_periods(
+        events,
+        referral_date=_first([f.referral_date for f in facts]),
+        transfer_start=_first([f.transfer_start for f in facts]),
+    )
     issuer, ppid = pathway.key["ppid_issuer_ods"], pathway.key["ppid"]
     record.nodes.append(NodeRow("RTTPathway", pathway.key, {"pathway_status": clock.status}))
+    # another provider's periods of the same pathway (kept PPID after a transfer) stay apart
+    at = "" if prov == issuer else f"@{prov}"
     for period in clock.periods:
-        key = {"period_id": f"{issuer}:{ppid}:{period.start_date.isoformat()}"}
+        start = period.start_date.isoformat() if period.start_date else "unknown"
+        key = {"period_id": f"{issuer}:{ppid}:{start}{at}"}
         props: dict[str, Any] = {
             "provider_ods": prov,
             "start_date": period.start_date,
+            "start_source": period.start_source,
             "end_date": period.end_date,
             "status": period.status,
             "stop_status_code": period.stop_status_code,
             "length_days": period.length_days,
             "nullified": period.nullified,
+            "transferred_in": period.transferred_in,
+            "transferred_out_date": period.transferred_out_date,
+            "transferred_to_ods": period.transferred_to,
             "data_quality_flags": list(period.flags),
             **period.breach_dates(),
         }
         record.nodes.append(NodeRow("RTTPeriod", key, props))
         record.rels.append(RelRow("HAS_PERIOD", "RTTPathway", pathway.key, "RTTPeriod", key))
+        sender = _first([f.transfer_from for f in facts])
+        if period.transferred_in and sender:
+            record.rels.append(
+                RelRow("TRANSFERRED_FROM", "RTTPeriod", key, "NHSTrust", trust_key(sender))
+            )
 
 
 def map_outpatient(line: Line, ctx: MapContext) -> Outcome:
@@ -268,6 +337,10 @@ def map_opt_out(line: Line, ctx: MapContext) -> Outcome:
     if raw is None:
         return Rejection(
             line.source, line.position, "nhs_number", "required field is missing or not 10 digits"
+        )
+    if is_placeholder_nhs_number(raw):
+        return Rejection(
+            line.source, line.position, "nhs_number", "a placeholder NHS number, not a person's"
         )
     if not nhs_number_is_valid(raw):
         return Rejection(line.source, line.position, "nhs_number", "fails the Modulus 11 check")

@@ -17,6 +17,7 @@ from itertools import groupby
 from pathlib import Path
 
 from openfdp.loaders.errors import UnknownExtract
+from openfdp.loaders.formats_data import EXTRACTS as FORMATS
 from openfdp.loaders.mapping.trust_csv_common import Line
 from openfdp.loaders.mapping.trust_csv_patient import (
     map_opt_out,
@@ -47,38 +48,22 @@ class Extract:
     mapper: Mapper | None  # None: the waiting list, mapped per pathway group
 
 
+#: the mapper of each extract; None: the waiting list, mapped per pathway group
+MAPPERS: dict[str, Mapper | None] = {
+    "staff": map_staff,
+    "wards_beds": map_ward_bed,
+    "theatre_sessions": map_theatre_session,
+    "waiting_list": None,
+    "outpatient_appointments": map_outpatient,
+    "theatre_bookings": map_theatre_booking,
+    "rosters": map_roster,
+    "supplier_contracts": map_contract,
+    "data_processing_agreements": map_dpa,
+    "opt_outs": map_opt_out,
+}
+# the columns and required values come from the one description of the extracts
 EXTRACTS: dict[str, Extract] = {
-    e.name: e
-    for e in (
-        Extract("staff", frozenset({"staff_local_id", "role_code"}), map_staff),
-        Extract("wards_beds", frozenset({"site_ods", "ward_code", "bed_code"}), map_ward_bed),
-        Extract(
-            "theatre_sessions",
-            frozenset({"session_id", "theatre_code", "site_ods", "session_date"}),
-            map_theatre_session,
-        ),
-        Extract(
-            "waiting_list",
-            frozenset({"ppid", "ppid_issuer_ods", "event_seq", "status_code", "activity_date"}),
-            None,
-        ),
-        Extract(
-            "outpatient_appointments",
-            frozenset({"appointment_id", "appointment_date"}),
-            map_outpatient,
-        ),
-        Extract("theatre_bookings", frozenset({"booking_id", "session_id"}), map_theatre_booking),
-        Extract("rosters", frozenset({"shift_id", "staff_local_id", "shift_date"}), map_roster),
-        Extract(
-            "supplier_contracts", frozenset({"ocid", "buyer_ods", "supplier_id"}), map_contract
-        ),
-        Extract(
-            "data_processing_agreements",
-            frozenset({"dpa_id", "controller_ods", "processor_supplier_id"}),
-            map_dpa,
-        ),
-        Extract("opt_outs", frozenset({"nhs_number"}), map_opt_out),
-    )
+    name: Extract(name, fmt.required, MAPPERS[name]) for name, fmt in FORMATS.items()
 }
 ORDER = list(EXTRACTS)
 
