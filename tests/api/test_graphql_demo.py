@@ -27,7 +27,8 @@ MATCH (p:RTTPathway {provider_ods: t.ods_code})-[:HAS_PERIOD]->(r:RTTPeriod {sta
 WHERE r.end_date IS NULL AND NOT coalesce(r.nullified, false)
   AND r.start_date IS NOT NULL  // unknown clock starts are counted apart (RTT return)
   AND p.removed_from_list_date IS NULL
-  AND NOT EXISTS { (:PseudonymisedPerson {ndoo_opt_out: true})-[:SUBJECT_OF]->(p) }
+  // opted-out persons included: the statutory counts mirror the national return
+  // (privacy.ndoo_statutory_counts = all_patients; docs/security.md §2)
 RETURN t.ods_code AS provider, count(*) AS n,
   sum(CASE WHEN p.pathway_class = 'admitted' THEN 1 ELSE 0 END) AS admitted
 """

@@ -64,7 +64,7 @@ def conforms(data: str) -> tuple[bool, str]:
 def test_generated_shapes_are_current() -> None:
     committed = (SHAPES_DIR / "generated.ttl").read_text(encoding="utf-8")
     assert committed == to_shacl(load_ontology()), (
-        "run `openfdp ontology export --format shacl --out ontology/shapes/generated.ttl`"
+        "run `openfdp ontology export --format shacl --out openfdp/ontology/shapes/generated.ttl`"
     )
 
 
