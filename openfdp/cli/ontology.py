@@ -1,6 +1,6 @@
 """`openfdp ontology validate|show|diff|apply|export`: work with the ontology files.
 
-Exit codes (graph_service/cli/exit_codes.py): 0 fine; 1 not valid (shape problems, data
+Exit codes (openfdp/cli/exit_codes.py): 0 fine; 1 not valid (shape problems, data
 violations) or, for ``diff``, breaking changes; 2 a usage error (unknown format, missing
 --out); 3 an error while working (bad ontology file, folder or git revision; Neo4j
 unreachable; a file not writable), shown as one clear line, never a traceback.
@@ -9,12 +9,11 @@ unreachable; a file not writable), shown as one clear line, never a traceback.
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -22,30 +21,16 @@ from rich.table import Table
 
 from openfdp.cli._common import console, err_console, settings
 from openfdp.cli.exit_codes import ExitCode
-from openfdp.ontology import (
-    SHAPES_DIR,
-    SOURCE_DIR,
-    Ontology,
-    OntologyError,
-    compile_sources,
-    load_ontology,
-)
-from openfdp.ontology.compile import ontology_graph, shapes_graph
+from openfdp.cli.ontology_check import validate_data
+from openfdp.cli.ontology_compare import print_diff, resolve
+from openfdp.cli.ontology_picture import write_png
+from openfdp.ontology import SHAPES_DIR, SOURCE_DIR, OntologyError, load_ontology
+from openfdp.ontology.compile import ontology_graph
 from openfdp.ontology.cypher_ddl import schema_objects, to_cypher_script
 from openfdp.ontology.diff import diff as diff_ontologies
 from openfdp.ontology.export_json import to_json
 from openfdp.ontology.graphql_sdl import to_sdl
-from openfdp.ontology.picture import (
-    BOX_H,
-    BOX_W,
-    COLOURS,
-    LEFT,
-    TOP,
-    edge_points,
-    layout,
-    module_columns,
-    to_svg,
-)
+from openfdp.ontology.picture import to_svg
 from openfdp.ontology.reference import to_markdown
 from openfdp.ontology.shacl import check_shapes, to_shacl
 from openfdp.ontology.sources import read_folder
@@ -95,7 +80,7 @@ def validate(
                 "shapes/generated.ttl is out of date: run `openfdp ontology export --format shacl "
                 "--out ontology/shapes/generated.ttl`"
             )
-        violations = sum(_validate_data(onto, path, source) for path in data or [])
+        violations = sum(validate_data(path, source) for path in data or [])
     n_props = len({p for nt in onto.node_types.values() for p in nt.properties})
     abstract = sum(nt.abstract for nt in onto.node_types.values())
     codes = sum(len(c) for c in onto.concept_schemes.values())
@@ -112,38 +97,6 @@ def validate(
         )
         raise typer.Exit(1)
     console.print("[green]valid[/green]")
-
-
-def _validate_data(onto: Ontology, path: Path, source: Path | None) -> int:
-    from pyshacl import validate as shacl_validate  # heavy; only when data is given  # noqa: PLC0415
-    from rdflib import Graph  # noqa: PLC0415
-    from rdflib.namespace import SH  # noqa: PLC0415
-
-    g = Graph()
-    try:
-        g.parse(path, format="turtle")
-    except Exception as exc:  # rdflib raises several unrelated types for bad syntax
-        raise OntologyError(
-            f"{path}: not valid Turtle: {' '.join(str(exc).split())[:300]}"
-        ) from exc
-    conforms, results, _ = shacl_validate(
-        g, shacl_graph=shapes_graph(), ont_graph=ontology_graph(source), inference="none"
-    )
-    found = list(results.subjects(SH.resultSeverity, SH.Violation))
-    if conforms:
-        console.print(f"{path}: [green]conforms[/green] ({len(g)} triples)")
-        return 0
-    table = Table(title=f"{path}: {len(found)} violations", title_justify="left")
-    for col in ("node", "path", "problem"):
-        table.add_column(col)
-    for r in found[:50]:
-        node, rpath = results.value(r, SH.focusNode), results.value(r, SH.resultPath)
-        message = results.value(r, SH.resultMessage) or results.value(
-            r, SH.sourceConstraintComponent
-        )
-        table.add_row(escape(str(node)), escape(str(rpath or "")), escape(str(message)))
-    console.print(table)
-    return len(found)
 
 
 # --- show ----------------------------------------------------------------------------------------
@@ -186,35 +139,6 @@ def show(
 # --- diff ----------------------------------------------------------------------------------------
 
 
-def resolve(spec: str) -> Ontology:
-    """A folder, or ``REV:PATH`` in the current git repository (e.g. ``HEAD~1:ontology/source``)."""
-    folder = Path(spec)
-    if folder.is_dir():
-        return load_ontology(folder)
-    if ":" not in spec:
-        raise OntologyError(f"{spec!r} is neither a folder nor a git revision (REV:PATH)")
-    rev, _, path = spec.partition(":")
-    path = path.rstrip("/")
-    names = _git("ls-tree", "--name-only", f"{rev}:{path}", spec=spec).splitlines()
-    ttl = [n for n in names if n.endswith(".ttl")]
-    if not ttl:
-        raise OntologyError(f"{spec}: no .ttl files at that revision and path")
-    return compile_sources({n: _git("show", f"{rev}:{path}/{n}", spec=spec) for n in ttl})
-
-
-def _git(*args: str, spec: str) -> str:
-    try:
-        done = subprocess.run(
-            ["git", *args], capture_output=True, text=True, timeout=60, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise OntologyError(f"{spec}: cannot run git: {exc}") from exc
-    if done.returncode != 0:
-        reason = " ".join(done.stderr.split()) or f"git exited with {done.returncode}"
-        raise OntologyError(f"{spec}: not a readable git revision and path ({reason})")
-    return done.stdout
-
-
 @app.command()
 def diff(
     old: Annotated[str, typer.Argument(help="Folder or REV:PATH, e.g. HEAD~1:ontology/source.")],
@@ -231,32 +155,9 @@ def diff(
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
     else:
-        _print_diff(result.to_dict())
+        print_diff(result.to_dict())
     if result.is_breaking:
         raise typer.Exit(1)
-
-
-def _print_diff(d: dict[str, Any]) -> None:
-    if d["changes"]:
-        table = Table(show_edge=False)
-        for col in ("", "change", "graph", "GraphQL", "migration"):
-            table.add_column(col)
-        for c in d["changes"]:
-            mark = "[red]BREAKING[/red]" if c["breaking"] else "[green]ok[/green]"
-            table.add_row(
-                mark,
-                escape(f"{c['subject']}: {c['detail']}"),
-                c["graph"],
-                c["graphql"],
-                escape(c["hint"]),
-            )
-        console.print(table)
-    counts = d["counts"]
-    verdict = "[red]breaking[/red]" if d["breaking"] else "[green]not breaking[/green]"
-    console.print(
-        f"{d['old_version']} -> {d['new_version']}: {counts['total']} changes, "
-        f"{counts['breaking']} breaking, {counts['additive']} additive: {verdict}"
-    )
 
 
 # --- apply ---------------------------------------------------------------------------------------
@@ -315,7 +216,7 @@ def export(
         if out is None:
             err_console.print("[red]error:[/red] --format png needs --out FILE")
             raise typer.Exit(2)
-        _write_png(onto, out)
+        write_png(onto, out)
         console.print(f"Wrote the ontology picture ({len(onto.node_types)} classes) to {out}")
         return
     render = {
@@ -346,80 +247,3 @@ def export(
 def _merged_turtle(source: Path | None) -> str:
     """All source files as one Turtle document (e.g. to open the whole ontology in Protégé)."""
     return ontology_graph(source).serialize(format="turtle")
-
-
-def _write_png(onto: Ontology, out: Path) -> None:
-    import matplotlib  # noqa: PLC0415 - heavy: imported only for PNG export
-
-    matplotlib.use("Agg")
-    from matplotlib import patheffects  # noqa: PLC0415
-    from matplotlib import pyplot as plt  # noqa: PLC0415
-    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: PLC0415
-    from matplotlib.path import Path as MplPath  # noqa: PLC0415
-
-    lay = layout(onto)
-    fig = plt.figure(figsize=(lay.width / 100, lay.height / 100), dpi=100)
-    ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_xlim(0, lay.width)
-    ax.set_ylim(lay.height, 0)
-    ax.axis("off")
-    ax.text(LEFT, 30, lay.title, fontsize=13, weight="bold", va="baseline")
-    ax.text(LEFT, 52, lay.note, fontsize=8.5, color="#444", va="baseline")
-    for module, x in module_columns(lay):
-        ax.text(x, TOP - 12, module, fontsize=9.5, weight="bold", color="#333", va="baseline")
-    halo = [patheffects.withStroke(linewidth=3, foreground="white")]
-    for e in lay.edges:
-        x1, y1, x2, y2, cx, cy = edge_points(lay, e)
-        curve = MplPath(
-            [(x1, y1), (cx, cy), (x2, y2)], [MplPath.MOVETO, MplPath.CURVE3, MplPath.CURVE3]
-        )
-        ax.add_patch(
-            FancyArrowPatch(
-                path=curve,
-                arrowstyle="-|>",
-                mutation_scale=10,
-                color="#777",
-                lw=0.9,
-                linestyle="--" if e.subclass else "-",
-            )
-        )
-        if e.label:
-            mx, my = (x1 + 2 * cx + x2) / 4, (y1 + 2 * cy + y2) / 4
-            ax.text(
-                mx,
-                my - 3,
-                e.label,
-                fontsize=6.8,
-                ha="center",
-                color="#333",
-                path_effects=halo,
-                zorder=5,
-            )
-    for b in lay.boxes.values():
-        ax.add_patch(
-            FancyBboxPatch(
-                (b.x, b.y),
-                BOX_W,
-                BOX_H,
-                boxstyle="round,pad=0,rounding_size=5",
-                facecolor=COLOURS.get(b.module, "#eee"),
-                edgecolor="#444",
-                zorder=3,
-            )
-        )
-        ax.text(
-            b.cx,
-            b.cy,
-            b.name,
-            fontsize=9,
-            ha="center",
-            va="center",
-            zorder=4,
-            style="italic" if b.abstract else "normal",
-        )
-    try:
-        fig.savefig(out, dpi=130)
-    except OSError as exc:
-        raise OntologyError(f"cannot write {out}: {exc.strerror or exc}") from exc
-    finally:
-        plt.close(fig)

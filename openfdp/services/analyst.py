@@ -37,8 +37,9 @@ from openfdp.store.cypher_guard import (
     run_read_only,
     static_check,
 )
-from openfdp.store.cypher_scope import ScopeRefused, scope_query
+from openfdp.store.cypher_scope import scope_query
 from openfdp.store.cypher_shape import Shape, shape_query
+from openfdp.store.cypher_tokens import ScopeRefused
 from openfdp.store.queries.analyst_scope import RESERVED_PARAMS, SCOPE_PREDICATES
 
 __all__ = ["SCOPE_PREDICATES", "run_analyst_query", "scoped", "shaped"]

@@ -19,7 +19,8 @@ from neo4j import Driver
 from openfdp.settings import Settings
 from openfdp.store.bulk import ARRAY_DELIMITER, BulkFiles
 from openfdp.store.errors import ServerSetupError
-from openfdp.store.local_server import ensure_jars, home_dir
+from openfdp.store.local_server import home_dir
+from openfdp.store.local_server_setup import ensure_jars
 
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"
 SET_EMPTY_LIST = "UNWIND $rows AS row MATCH (n:{label} {{{key}}}) SET n.{prop} = []"

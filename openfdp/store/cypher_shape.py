@@ -30,7 +30,6 @@ import itertools
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from openfdp.store.cypher_scope import ScopeRefused, Token, tokenize
 from openfdp.store.cypher_shape_parts import (
     Clause,
     carry_record_variables,
@@ -40,6 +39,7 @@ from openfdp.store.cypher_shape_parts import (
     refuse_everywhere,
     word,
 )
+from openfdp.store.cypher_tokens import ScopeRefused, Token, tokenize
 
 HIDDEN_PREFIX = "openfdp_hidden_"
 IDENTIFIER_PROPERTIES = frozenset(

@@ -7,14 +7,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from openfdp.store.cypher_scope import (
-    _KEYWORDS,
-    ScopeRefused,
-    Token,
-    _node_pattern,
-    _NodePattern,
-    _opens_pattern,
-)
+from openfdp.store.cypher_patterns import KEYWORDS, NodePattern, node_pattern, opens_pattern
+from openfdp.store.cypher_tokens import ScopeRefused, Token
 
 _CLAUSES = frozenset({"match", "optional", "with", "return", "unwind", "union", "call"})
 _SUB_CLAUSES = frozenset({"where", "order", "skip", "limit"})
@@ -108,7 +102,7 @@ def _named(item: list[Token]) -> tuple[list[Token], str]:
     return item, " ".join(t.text for t in item)
 
 
-def node_patterns(tokens: list[Token], clause: Clause) -> list[_NodePattern]:
+def node_patterns(tokens: list[Token], clause: Clause) -> list[NodePattern]:
     """The node patterns of a MATCH clause's pattern part (before its WHERE)."""
     code = list(range(len(tokens)))
     depths = _depths(tokens)
@@ -116,9 +110,9 @@ def node_patterns(tokens: list[Token], clause: Clause) -> list[_NodePattern]:
     for position in range(clause.start + 1, clause.items_end):
         if tokens[position].text != "(" or depths[position] != 0:
             continue
-        if not _opens_pattern(tokens, code, position):
+        if not opens_pattern(tokens, code, position):
             continue
-        node = _node_pattern(tokens, code, position)
+        node = node_pattern(tokens, code, position)
         if node is not None:
             found.append(node)
     return found
@@ -145,10 +139,7 @@ def refuse_everywhere(tokens: list[Token], identifiers: Collection[str]) -> None
             t.text == "["
             and before is not None
             and (
-                (
-                    before.kind in {"name", "quoted", "param"}
-                    and before.text.lower() not in _KEYWORDS
-                )
+                (before.kind in {"name", "quoted", "param"} and before.text.lower() not in KEYWORDS)
                 or before.text in {")", "]", "}"}
             )
         ):

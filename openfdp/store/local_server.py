@@ -1,10 +1,11 @@
 """A real Neo4j 5.26 Community server assembled from Maven Central and run as a plain JVM.
 
-`ensure_jars` resolves ``org.neo4j:neo4j`` and its runtime jars once into a cache folder;
-`start` writes ``neo4j.conf`` (loopback only, sized for a small machine), sets the initial
-password, starts ``org.neo4j.server.CommunityEntryPoint`` and waits until Bolt answers;
-`stop` sends SIGTERM and waits for a clean shutdown. A server already running for the same
-home folder is reused, so `start` is idempotent.
+`start` resolves ``org.neo4j:neo4j`` and its runtime jars once into a cache folder, writes
+``neo4j.conf`` (loopback only, sized for a small machine), sets the initial password (those
+steps are in :mod:`~openfdp.store.local_server_setup`), starts
+``org.neo4j.server.CommunityEntryPoint`` and waits until Bolt answers; `stop` sends SIGTERM
+and waits for a clean shutdown. A server already running for the same home folder is
+reused, so `start` is idempotent.
 
 Linux and macOS only (the platform-specific steps are in ``host_os``); on Windows `start`
 says so and points to ``NEO4J_URI`` with ``deploy/compose.yaml``.
@@ -24,34 +25,19 @@ from pathlib import Path
 from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from neo4j import GraphDatabase
-from openfdp.settings import REPO_ROOT, Settings
+from openfdp.settings import Settings
 from openfdp.store import host_os
 from openfdp.store.errors import ServerSetupError
-
-POM = REPO_ROOT / "neo4j" / "pom.xml"
-ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
-JVM_FLAGS = (
-    "-XX:+UseG1GC",
-    "-XX:-OmitStackTraceInFastThrow",
-    "-XX:+UnlockExperimentalVMOptions",
-    "-XX:+TrustFinalNonStaticFields",
-    "-XX:+DisableExplicitGC",
-    "-XX:+ExitOnOutOfMemoryError",
-    "-Djdk.nio.maxCachedBufferSize=1024",
-    "-Dio.netty.tryReflectionSetAccessible=true",
-    "-Dlog4j2.disable.jmx=true",
-    "-Dfile.encoding=UTF-8",
-    "--add-opens=java.base/java.nio=ALL-UNNAMED",
-    "--add-opens=java.base/java.io=ALL-UNNAMED",
-    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-    "--enable-native-access=ALL-UNNAMED",
+from openfdp.store.local_server_setup import (
+    ENTRY_POINT,
+    PID_FILE,
+    Progress,
+    conf_text,
+    ensure_jars,
+    java_command,
+    quiet,
+    set_initial_password,
 )
-PID_FILE = "openfdp-neo4j.pid"
-Progress = Callable[[str], None]
-
-
-def _quiet(_: str) -> None:
-    return None
 
 
 @dataclass(frozen=True)
@@ -63,79 +49,8 @@ class ServerInfo:
     reused: bool = False
 
 
-def cache_dir() -> Path:
-    return Path(os.environ.get("OPENFDP_CACHE_DIR", str(REPO_ROOT / ".openfdp" / "cache")))
-
-
-def lib_dir(settings: Settings) -> Path:
-    return cache_dir() / f"neo4j-{settings.neo4j.version}" / "lib"
-
-
 def home_dir(settings: Settings) -> Path:
     return settings.state_dir / "neo4j"
-
-
-def ensure_jars(settings: Settings, progress: Progress = _quiet) -> Path:
-    """Resolve the server jars with Maven into the cache (once; reused afterwards)."""
-    lib = lib_dir(settings)
-    marker = lib.parent / ".complete"
-    if marker.exists() and any(lib.glob("neo4j-5*.jar")):
-        return lib
-    if shutil.which("mvn") is None:
-        raise ServerSetupError(
-            "Maven (mvn) is not on PATH; it is needed once to fetch the Neo4j server jars "
-            "from Maven Central. Install it (e.g. `apt-get install maven`) or set NEO4J_URI "
-            "to use an existing Neo4j."
-        )
-    progress(f"Resolving Neo4j {settings.neo4j.version} jars from Maven Central (once)...")
-    tmp = lib.parent / "lib.partial"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [
-        "mvn", "-B", "-q", "-f", str(POM), "dependency:copy-dependencies",
-        f"-DoutputDirectory={tmp}", "-DincludeScope=runtime",
-        f"-Dneo4j.version={settings.neo4j.version}",
-    ]  # fmt: skip
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if proc.returncode != 0 or not any(tmp.glob("neo4j-5*.jar")):
-        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
-        raise ServerSetupError(
-            f"Maven could not resolve org.neo4j:neo4j:{settings.neo4j.version}:\n{tail}"
-        )
-    shutil.rmtree(lib, ignore_errors=True)
-    tmp.rename(lib)
-    marker.write_text(settings.neo4j.version)
-    return lib
-
-
-def _conf_text(settings: Settings) -> str:
-    n = settings.neo4j
-    return "\n".join(
-        [
-            "server.directories.data=data",
-            "server.directories.logs=logs",
-            "server.directories.plugins=plugins",
-            "server.directories.import=import",
-            "server.directories.run=run",
-            "server.default_listen_address=127.0.0.1",
-            "server.default_advertised_address=127.0.0.1",
-            "server.bolt.enabled=true",
-            f"server.bolt.listen_address=127.0.0.1:{n.bolt_port}",
-            f"server.bolt.advertised_address=127.0.0.1:{n.bolt_port}",
-            "server.bolt.tls_level=DISABLED",
-            "server.http.enabled=false",
-            "server.https.enabled=false",
-            "dbms.security.auth_enabled=true",
-            f"server.memory.heap.initial_size={n.heap_size}",
-            f"server.memory.heap.max_size={n.heap_size}",
-            f"server.memory.pagecache.size={n.pagecache_size}",
-            "db.tx_log.rotation.retention_policy=2 files",
-            "db.tx_log.rotation.size=64M",
-            "db.transaction.timeout=300s",
-            "dbms.usage_report.enabled=false",
-            "",
-        ]
-    )
 
 
 def _pid_alive_for_home(pid: int, home: Path) -> bool:
@@ -173,25 +88,6 @@ def log_tail(settings: Settings, lines: int = 30) -> str:
             text = path.read_text(errors="replace").splitlines()[-lines:]
             chunks.append(f"--- {path} ---\n" + "\n".join(text))
     return "\n".join(chunks) or "(no Neo4j log written yet)"
-
-
-def _set_initial_password(settings: Settings, lib: Path, home: Path) -> None:
-    env = {**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")}
-    env.pop("JAVA_OPTS", None)
-    password = settings.neo4j.password.get_secret_value()
-    if len(password) < 8:
-        raise ServerSetupError("the Neo4j password must have at least 8 characters")
-    admin = ["java", "-Xmx256m", "-cp", str(lib / "*"), "org.neo4j.cli.AdminTool"]
-    proc = subprocess.run(
-        [*admin, "dbms", "set-initial-password", password],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        out = (proc.stdout + proc.stderr).replace(password, "***")
-        raise ServerSetupError(f"could not set the initial Neo4j password:\n{out[-2000:]}")
 
 
 def probe(settings: Settings, timeout_s: float = 5.0) -> ServerInfo:
@@ -242,7 +138,7 @@ _EXIT_HINTS = {
 }
 
 
-def start(settings: Settings, progress: Progress = _quiet) -> ServerInfo:
+def start(settings: Settings, progress: Progress = quiet) -> ServerInfo:
     """Start the local server, or reuse the one already running for this home folder."""
     if settings.neo4j.external:
         raise ServerSetupError(
@@ -266,19 +162,14 @@ def start(settings: Settings, progress: Progress = _quiet) -> ServerInfo:
         )
     for sub in ("conf", "data", "logs", "plugins", "import", "run"):
         (home / sub).mkdir(parents=True, exist_ok=True)
-    (home / "conf" / "neo4j.conf").write_text(_conf_text(settings))
+    (home / "conf" / "neo4j.conf").write_text(conf_text(settings))
     if (
         not (home / "data" / "dbms" / "auth.ini").exists()
         and not (home / "data" / "databases").exists()
     ):
         progress("Setting the initial password...")
-        _set_initial_password(settings, lib, home)
-    heap = settings.neo4j.heap_size
-    argv = [
-        "java", f"-Xms{heap}", f"-Xmx{heap}", *JVM_FLAGS,
-        "-cp", os.pathsep.join(str(d / "*") for d in (home / "plugins", home / "conf", lib)),
-        ENTRY_POINT, f"--home-dir={home}", f"--config-dir={home / 'conf'}", "--console-mode",
-    ]  # fmt: skip
+        set_initial_password(settings, lib, home)
+    argv = java_command(settings, lib, home)
     env = dict(os.environ)
     env.pop("JAVA_OPTS", None)
     progress(f"Starting Neo4j {settings.neo4j.version} on 127.0.0.1:{port}...")

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from openfdp.settings import REPO_ROOT, Settings
-from openfdp.store import local_server
+from openfdp.store import local_server_setup
 
 COMPOSE = REPO_ROOT / "deploy" / "compose.yaml"
 README = REPO_ROOT / "README.md"
@@ -43,7 +43,7 @@ def test_the_image_is_the_official_community_image_of_the_same_minor_version() -
 
 def test_neo4j_settings_are_those_openfdp_writes_for_its_own_server() -> None:
     env = _neo4j()["environment"]
-    ours = {line.split("=")[0] for line in local_server._conf_text(Settings()).splitlines()}
+    ours = {line.split("=")[0] for line in local_server_setup.conf_text(Settings()).splitlines()}
     passed = {_setting_name(k) for k in env if k != "NEO4J_AUTH"}
     assert passed, env
     assert passed <= ours, passed - ours

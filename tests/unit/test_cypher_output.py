@@ -11,8 +11,8 @@ import pytest
 
 from openfdp.services.cypher_control import control_result, round_significant
 from openfdp.store.cypher_guard import CypherRefused
-from openfdp.store.cypher_scope import ScopeRefused
 from openfdp.store.cypher_shape import Shape, shape_query
+from openfdp.store.cypher_tokens import ScopeRefused
 
 pytestmark = pytest.mark.unit
 LABELS = {"RTTPathway", "RTTPeriod", "PseudonymisedPerson"}

@@ -6,7 +6,8 @@ import pytest
 
 from openfdp.ontology import load_ontology
 from openfdp.services.analyst import SCOPE_PREDICATES
-from openfdp.store.cypher_scope import ScopeRefused, scope_query
+from openfdp.store.cypher_scope import scope_query
+from openfdp.store.cypher_tokens import ScopeRefused
 
 pytestmark = pytest.mark.unit
 

@@ -14,7 +14,8 @@ from openfdp.loaders.mapping.trust_csv_patient import (
     map_outpatient,
     map_waiting_list_group,
 )
-from openfdp.loaders.mapping.trust_csv_resources import map_dpa, map_staff, map_ward_bed
+from openfdp.loaders.mapping.trust_csv_resources import map_staff, map_ward_bed
+from openfdp.loaders.mapping.trust_csv_supply import map_dpa
 from openfdp.loaders.model import MapContext, MappedRecord, Rejection
 from openfdp.loaders.privacy import Pseudonymiser
 from openfdp.loaders.readers import trust_csv

@@ -26,10 +26,11 @@ from xml.etree.ElementTree import ParseError
 import ijson
 from defusedxml import DefusedXmlException
 
-from openfdp.loaders.mapping.fhir import MAPPERS, SOURCE, map_resource
+from openfdp.loaders.mapping.fhir import MAPPERS, map_resource
 from openfdp.loaders.mapping.fhir_common import reference_strings
 from openfdp.loaders.mapping.fhir_delete import map_delete
 from openfdp.loaders.mapping.fhir_index import SHARED_TYPES, RefIndex, target_of
+from openfdp.loaders.mapping.fhir_links import SOURCE
 from openfdp.loaders.model import MapContext, Outcome, Rejection, Skipped
 from openfdp.loaders.readers.fhir_xml import read_entries as read_xml_entries
 

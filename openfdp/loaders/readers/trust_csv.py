@@ -26,14 +26,13 @@ from openfdp.loaders.mapping.trust_csv_patient import (
     pathway_key,
 )
 from openfdp.loaders.mapping.trust_csv_resources import (
-    map_contract,
-    map_dpa,
     map_roster,
     map_staff,
     map_theatre_booking,
     map_theatre_session,
     map_ward_bed,
 )
+from openfdp.loaders.mapping.trust_csv_supply import map_contract, map_dpa
 from openfdp.loaders.model import MapContext, Outcome, Rejection
 
 log = logging.getLogger(__name__)
