@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,6 +49,8 @@ class ScoredPair:
     match_probability: float
     match_weight: float
     agreed: tuple[str, ...]
+    gammas: tuple[int, ...] = ()  # comparison levels (Splink gamma), in comparison order
+    weights: tuple[float, ...] = ()  # match weight of each comparison, in the same order
 
 
 def _prepare(frame: pd.DataFrame) -> pd.DataFrame:
@@ -171,7 +174,11 @@ def predict(
     pending_only: bool,
     threads: int = 1,
 ) -> list[ScoredPair]:
-    """Score blocked pairs with a trained model; keep those at or above the review threshold."""
+    """Score blocked pairs with a trained model.
+
+    Keeps the pairs at or above the lower of the review threshold and the cluster floor:
+    the decisions need both the candidates and the evidence about every pair in a cluster.
+    """
     settings = dict(trained)
     settings["blocking_rules_to_generate_predictions"] = [
         _narrow(rule, pending_only)
@@ -184,9 +191,8 @@ def predict(
     con = _connection(frame, threads)
     try:
         linker = _linker(con, settings)
-        result = linker.inference.predict(
-            threshold_match_probability=model.thresholds.review, warning_mode="never"
-        )
+        keep = min(model.thresholds.review, model.decision.cluster_floor)
+        result = linker.inference.predict(threshold_match_probability=keep, warning_mode="never")
         names = model.comparison_names
         cols = ", ".join(f'"mw_{n}"' for n in names)
         rows = con.execute(
@@ -195,6 +201,8 @@ def predict(
         ).fetchall()
     finally:
         con.close()
+    k = len(names)
+    levels = level_weights(trained)
     return [
         ScoredPair(
             left_record=str(r[0]),
@@ -203,10 +211,36 @@ def predict(
             right_person=str(r[3]),
             match_probability=float(r[4]),
             match_weight=float(r[5]),
-            agreed=tuple(n for n, w in zip(names, r[6:], strict=True) if w is not None and w > 0),
+            agreed=tuple(n for n, w in zip(names, r[6 : 6 + k], strict=True) if w and w > 0),
+            gammas=tuple(_gamma(levels[i], w) for i, w in enumerate(r[6 : 6 + k])),
+            weights=tuple(float(w or 0.0) for w in r[6 : 6 + k]),
         )
         for r in rows
     ]
+
+
+def level_weights(trained: dict[str, Any]) -> list[list[tuple[float, int]]]:
+    """Per comparison, the match weight of each non-null level with its gamma value.
+
+    Splink keeps a pair's weights but not its comparison vector; a weight identifies its
+    level (each level has its own m/u ratio), which is what the conflict rules need.
+    """
+    out = []
+    for comparison in trained["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        weights = []
+        for i, lv in enumerate(levels):
+            m, u = lv.get("m_probability"), lv.get("u_probability")
+            w = math.log2(m / u) if m and u else 0.0
+            weights.append((w, len(levels) - 1 - i))
+        out.append(weights)
+    return out
+
+
+def _gamma(levels: list[tuple[float, int]], weight: float | None) -> int:
+    if weight is None:
+        return -1
+    return min(levels, key=lambda wg: abs(wg[0] - weight))[1] if levels else -1
 
 
 def _rule_sql(rule: Any) -> str:
