@@ -171,10 +171,11 @@ def run(people: int, seed: int, report: Report) -> None:
     by_person: dict[str, list[str]] = {}
     for k, pid in pseudo.items():
         by_person.setdefault(pid, []).append(k)
-    link_pairs = {
+    # pairwise decisions: the verified NHS number's pairs plus each auto-link's record pairs
+    link_pairs = _pairs(det) | {
         (min(x, y), max(x, y)) for a, b in links for x in by_person[a] for y in by_person[b]
     }
-    report(f"openfdp {v} auto-links (record pairs they join)", link_pairs, truth, secs)
+    report(f"openfdp {v} auto-links (pairwise)", link_pairs, truth, secs)
     report(f"openfdp {v} clusters", expand(decisions.clusters), truth, secs)
     true_person = {pid: {truth_of[k] for k in ks} for pid, ks in by_person.items()}
     accepted = [(p.a, p.b) for p in decisions.reviews if true_person[p.a] & true_person[p.b]]

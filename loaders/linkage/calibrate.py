@@ -54,6 +54,8 @@ def choose_thresholds(probs: Sequence[float], least: Thresholds, decision: Decis
     recall_reached = False
     for i, p in enumerate(ps):
         running += p
+        if i + 1 < len(ps) and ps[i + 1] == p:
+            continue  # a threshold takes every pair of equal probability, so cut after ties
         if running / (i + 1) >= decision.target_precision:
             match = p
         if not recall_reached:
