@@ -39,7 +39,7 @@ def test_link_commands(clean_graph: Driver, tmp_path: Path) -> None:
 
     run = openfdp(tmp_path, "run", "--model", str(_review_model(tmp_path)))
     assert run.returncode == 0, run.stderr
-    assert "review tasks created" in run.stdout and "default@1" in run.stdout
+    assert "review tasks created" in run.stdout and "default@2" in run.stdout
     run2 = openfdp(tmp_path, "run")
     assert run2.returncode == 0 and "evidence records linked this run" in run2.stdout
 
