@@ -85,3 +85,24 @@ def expected(
         links=len(linked),
         reviews=len(reviewed),
     )
+
+
+def measured_precision(
+    expected_precision: float, decided: float, accepted: float, expected_accepted: float
+) -> float | None:
+    """The auto-links' precision corrected by review labels, or None without labels.
+
+    Reviewers' decisions are labels for the review band: the model expected
+    ``decided - expected_accepted`` of the decided pairs to be different people, reviewers
+    found ``decided - accepted``. The auto-links' expected error rate is scaled by that
+    observed/expected ratio (a model that is over-confident in the band is assumed to be
+    over-confident above it by the same factor).
+    """
+    if decided <= 0:
+        return None
+    expected_wrong = decided - expected_accepted
+    found_wrong = decided - accepted
+    if expected_wrong <= 0:
+        return expected_precision if found_wrong == 0 else None
+    ratio = found_wrong / expected_wrong
+    return max(0.0, 1.0 - (1.0 - expected_precision) * ratio)

@@ -166,6 +166,15 @@ def train(
     return trained
 
 
+def compare_all(
+    frame: pd.DataFrame, model: LinkageModel, trained: dict[str, Any]
+) -> list[ScoredPair]:
+    """Every record pair of different persons in a (small) frame, whatever its score."""
+    settings = dict(trained)
+    settings["blocking_rules_to_generate_predictions"] = ["l.person_id <> r.person_id"]
+    return _scored(frame, model, settings, None, threads=1)
+
+
 def predict(
     frame: pd.DataFrame,
     model: LinkageModel,
@@ -184,6 +193,17 @@ def predict(
         _narrow(rule, pending_only)
         for rule in model.splink["blocking_rules_to_generate_predictions"]
     ]
+    keep = min(model.thresholds.review, model.decision.cluster_floor)
+    return _scored(frame, model, settings, keep, threads)
+
+
+def _scored(
+    frame: pd.DataFrame,
+    model: LinkageModel,
+    settings: dict[str, Any],
+    keep: float | None,
+    threads: int,
+) -> list[ScoredPair]:
     settings["additional_columns_to_retain"] = ["person_id"]
     settings["retain_intermediate_calculation_columns"] = True
     settings["retain_matching_columns"] = False
@@ -191,7 +211,6 @@ def predict(
     con = _connection(frame, threads)
     try:
         linker = _linker(con, settings)
-        keep = min(model.thresholds.review, model.decision.cluster_floor)
         result = linker.inference.predict(threshold_match_probability=keep, warning_mode="never")
         names = model.comparison_names
         cols = ", ".join(f'"mw_{n}"' for n in names)
@@ -202,7 +221,7 @@ def predict(
     finally:
         con.close()
     k = len(names)
-    levels = level_weights(trained)
+    levels = level_weights(settings)
     return [
         ScoredPair(
             left_record=str(r[0]),

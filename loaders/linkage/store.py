@@ -154,6 +154,17 @@ class EvidenceStore:
             [domain, upto],
         ).df()
 
+    def frame_of(self, domain: str, persons: Sequence[str]) -> pd.DataFrame:
+        """The rows of some persons, shaped as :meth:`frame` (for explaining a pair)."""
+        cols = ", ".join(_ENCODED)
+        marks = ", ".join("?" for _ in persons)
+        return self._con.execute(
+            "SELECT record_id, person_id, nhs_verified, linked_at IS NULL AS pending, "  # noqa: S608
+            f"{cols} FROM evidence WHERE domain = ? AND person_id IN ({marks}) "
+            "ORDER BY record_id",
+            [domain, *persons],
+        ).df()
+
     def persons(self, domain: str) -> set[str]:
         rows = self._con.execute(
             "SELECT DISTINCT person_id FROM evidence WHERE domain = ?", [domain]
