@@ -9,7 +9,7 @@ link it produces records. Changing the model means editing or adding a file, nev
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ class Conflict:
 
     name: str
     levels: dict[str, tuple[str, ...]]  # comparison -> level labels (all must hold)
+    unless: dict[str, tuple[str, ...]] = field(default_factory=dict)  # any of these lifts it
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Decision:
     target_recall: float = 0.999  # expected share of matches inside links + review band
     cluster_floor: float = 0.05  # every cross-person record pair in a cluster reaches this
     identity_comparisons: tuple[str, ...] = ()  # their weights must add up to ...
+    identity_supporting: tuple[str, ...] = ()  # (these count only when they agree)
     identity_min_weight: float = 0.0  # ... at least this for an automatic link
     conflicts: tuple[Conflict, ...] = ()
 
@@ -63,11 +65,13 @@ def _decision(data: dict[str, Any] | None) -> Decision:
         target_recall=float(data.get("target_recall", 0.999)),
         cluster_floor=float(data.get("cluster_floor", 0.05)),
         identity_comparisons=tuple(str(x) for x in data.get("identity_comparisons", [])),
+        identity_supporting=tuple(str(x) for x in data.get("identity_supporting", [])),
         identity_min_weight=float(data.get("identity_min_weight", 0.0)),
         conflicts=tuple(
             Conflict(
                 str(c["name"]),
                 {str(k): tuple(str(x) for x in v) for k, v in dict(c["levels"]).items()},
+                {str(k): tuple(str(x) for x in v) for k, v in dict(c.get("unless", {})).items()},
             )
             for c in data.get("conflicts", [])
         ),
@@ -145,7 +149,11 @@ def load_model(path: Path | None = None) -> LinkageModel:
 def _check_decision(path: Path, model: LinkageModel) -> None:
     d = model.decision
     names = set(model.comparison_names)
-    unknown = set(d.identity_comparisons) | {n for c in d.conflicts for n in c.levels}
+    unknown = (
+        set(d.identity_comparisons)
+        | set(d.identity_supporting)
+        | {n for c in d.conflicts for n in (*c.levels, *c.unless)}
+    )
     if unknown - names:
         raise LinkageError(
             f"linkage model {path}: the decision block names unknown comparisons "
@@ -158,7 +166,7 @@ def _check_decision(path: Path, model: LinkageModel) -> None:
         for c in model.splink["comparisons"]
     }
     for c in d.conflicts:
-        for comp, wanted in c.levels.items():
+        for comp, wanted in (*c.levels.items(), *c.unless.items()):
             if set(wanted) - labels[comp]:
                 raise LinkageError(
                     f"linkage model {path}: conflict {c.name!r} names unknown levels of {comp}"

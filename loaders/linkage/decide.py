@@ -3,11 +3,12 @@
 A pair of persons is **auto-linked** only when
 
 1. its best record pair reaches the calibrated match threshold (:mod:`calibrate`),
-2. the identity comparisons (given name, date of birth, NHS number) on their own add up to
-   at least ``identity_min_weight``: agreement on family name, address and postcode is
-   what a household shares, so it can never link two people by itself, and
-3. no conflict pattern holds (different sexes; twin-like: the same date of birth with
-   different given names).
+2. the identity comparisons (given name, date of birth, an agreeing NHS number) on
+   their own add up to at least ``identity_min_weight``: agreement on family name,
+   address and postcode is what a household shares, so it never links two people alone,
+3. no conflict pattern holds: different sexes; twin-like (same sex and date of birth,
+   different given names); parent-and-child-like (same sex, dates of birth that disagree
+   in every part), the last two unless the (unverified) NHS numbers agree.
 
 Clusters then grow by the **cluster rule** (complete linkage): two clusters are joined only
 if every record pair across them was scored at or above ``cluster_floor`` with no conflict,
@@ -25,6 +26,7 @@ from loaders.linkage.config import LinkageModel, Thresholds
 from loaders.linkage.engine import ScoredPair
 
 Key = tuple[str, str]
+_Levels = tuple[tuple[int, frozenset[int]], ...]
 
 
 def _key(a: str, b: str) -> Key:
@@ -37,26 +39,27 @@ class Rules:
 
     floor: float
     identity: tuple[int, ...]
+    supporting: tuple[int, ...]
     identity_min_weight: float
-    conflicts: tuple[tuple[str, tuple[tuple[int, frozenset[int]], ...]], ...]
+    # (name, levels that must all hold, levels any of which lifts the conflict)
+    conflicts: tuple[tuple[str, _Levels, _Levels], ...]
 
     @classmethod
     def of(cls, model: LinkageModel) -> Rules:
         names = model.comparison_names
         d = model.decision
-        conflicts = tuple(
-            (
-                c.name,
-                tuple(
-                    (names.index(comp), frozenset(model.gamma_of(comp, lv) for lv in labels))
-                    for comp, labels in c.levels.items()
-                ),
+
+        def resolve(levels: dict[str, tuple[str, ...]]) -> _Levels:
+            return tuple(
+                (names.index(comp), frozenset(model.gamma_of(comp, lv) for lv in labels))
+                for comp, labels in levels.items()
             )
-            for c in d.conflicts
-        )
+
+        conflicts = tuple((c.name, resolve(c.levels), resolve(c.unless)) for c in d.conflicts)
         return cls(
             floor=d.cluster_floor,
             identity=tuple(names.index(n) for n in d.identity_comparisons),
+            supporting=tuple(names.index(n) for n in d.identity_supporting),
             identity_min_weight=d.identity_min_weight,
             conflicts=conflicts,
         )
@@ -65,13 +68,18 @@ class Rules:
         """The name of the first conflict pattern the pair matches, else None."""
         if not p.gammas:
             return None
-        for name, parts in self.conflicts:
-            if all(p.gammas[i] in gammas for i, gammas in parts):
+        for name, parts, unless in self.conflicts:
+            if all(p.gammas[i] in g for i, g in parts) and not any(
+                p.gammas[i] in g for i, g in unless
+            ):
                 return name
         return None
 
     def identity_weight(self, p: ScoredPair) -> float:
-        return sum(p.weights[i] for i in self.identity) if p.weights else p.match_weight
+        if not p.weights:
+            return p.match_weight
+        own = sum(p.weights[i] for i in self.identity)
+        return own + sum(max(p.weights[i], 0.0) for i in self.supporting)
 
     def linkable(self, p: ScoredPair, thresholds: Thresholds) -> str | None:
         """None if the pair may be auto-linked, else why not."""

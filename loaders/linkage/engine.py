@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -206,14 +205,15 @@ def _scored(
 ) -> list[ScoredPair]:
     settings["additional_columns_to_retain"] = ["person_id"]
     settings["retain_intermediate_calculation_columns"] = True
-    settings["retain_matching_columns"] = False
+    # the comparison vector (gamma_*) comes only with the matching columns
+    settings["retain_matching_columns"] = True
     settings.pop("linker_uid", None)
     con = _connection(frame, threads)
     try:
         linker = _linker(con, settings)
         result = linker.inference.predict(threshold_match_probability=keep, warning_mode="never")
         names = model.comparison_names
-        cols = ", ".join(f'"mw_{n}"' for n in names)
+        cols = ", ".join([f'"mw_{n}"' for n in names] + [f'"gamma_{n}"' for n in names])
         rows = con.execute(
             "SELECT record_id_l, record_id_r, person_id_l, person_id_r, match_probability, "  # noqa: S608
             f"match_weight, {cols} FROM {result.physical_name}"
@@ -221,7 +221,6 @@ def _scored(
     finally:
         con.close()
     k = len(names)
-    levels = level_weights(settings)
     return [
         ScoredPair(
             left_record=str(r[0]),
@@ -231,35 +230,11 @@ def _scored(
             match_probability=float(r[4]),
             match_weight=float(r[5]),
             agreed=tuple(n for n, w in zip(names, r[6 : 6 + k], strict=True) if w and w > 0),
-            gammas=tuple(_gamma(levels[i], w) for i, w in enumerate(r[6 : 6 + k])),
+            gammas=tuple(int(g) for g in r[6 + k :]),
             weights=tuple(float(w or 0.0) for w in r[6 : 6 + k]),
         )
         for r in rows
     ]
-
-
-def level_weights(trained: dict[str, Any]) -> list[list[tuple[float, int]]]:
-    """Per comparison, the match weight of each non-null level with its gamma value.
-
-    Splink keeps a pair's weights but not its comparison vector; a weight identifies its
-    level (each level has its own m/u ratio), which is what the conflict rules need.
-    """
-    out = []
-    for comparison in trained["comparisons"]:
-        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
-        weights = []
-        for i, lv in enumerate(levels):
-            m, u = lv.get("m_probability"), lv.get("u_probability")
-            w = math.log2(m / u) if m and u else 0.0
-            weights.append((w, len(levels) - 1 - i))
-        out.append(weights)
-    return out
-
-
-def _gamma(levels: list[tuple[float, int]], weight: float | None) -> int:
-    if weight is None:
-        return -1
-    return min(levels, key=lambda wg: abs(wg[0] - weight))[1] if levels else -1
 
 
 def _rule_sql(rule: Any) -> str:

@@ -49,9 +49,21 @@ def test_a_chain_through_a_weak_link_is_not_one_cluster() -> None:
 
 def test_conflicts_and_household_only_evidence_are_never_auto_linked() -> None:
     rules = Rules.of(MODEL)
-    twin = pair("a", "b", 0.999, given_name="different", date_of_birth="exact")
+    twin = pair("a", "b", 0.999, given_name="different", date_of_birth="exact", sex="exact")
     other_sex = pair("a", "b", 0.999, given_name="exact", date_of_birth="exact", sex="different")
-    assert rules.conflict(twin) and rules.conflict(other_sex)
+    junior = pair("a", "b", 0.99, given_name="exact", date_of_birth="different", sex="exact")
+    assert rules.conflict(twin) and rules.conflict(other_sex) and rules.conflict(junior)
+    # an agreeing NHS number (even unverified) says it is one person after all
+    same_number = pair(
+        "a",
+        "b",
+        0.999,
+        given_name="different",
+        date_of_birth="exact",
+        sex="exact",
+        nhs_number="exact",
+    )
+    assert rules.conflict(same_number) is None
     # family name, address and sex agree; given name and date of birth speak against it
     household_weights = {"given_name": -3.0, "date_of_birth": -3.0, "nhs_number": 0.0}
     household = ScoredPair(
@@ -67,6 +79,7 @@ def test_conflicts_and_household_only_evidence_are_never_auto_linked() -> None:
     )
     assert rules.linkable(household, LEAST) is not None
     out = decide([twin], MODEL, LEAST, records_of=records("a", "b"))
+    assert out.clusters["a"] != out.clusters["b"]
     assert not out.links and len(out.reviews) == 1
 
 
