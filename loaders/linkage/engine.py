@@ -28,7 +28,6 @@ _EXCLUDE = "l.person_id <> r.person_id AND NOT (l.nhs_verified AND r.nhs_verifie
 _PENDING = "(l.pending OR r.pending)"
 _TABLE = "linkage_input"
 _WORDS = BLOOM_BITS // 64
-_SIGN = 1 << 63  # 64-bit token -> signed BIGINT
 _DICE = re.compile(r"dice\(\s*(\w+)_(l|r)\s*,\s*(\w+)_(l|r)\s*\)")
 log = logging.getLogger("openfdp.linkage")
 
@@ -57,8 +56,13 @@ def _prepare(frame: pd.DataFrame) -> pd.DataFrame:
     hash than its hex text), each Bloom filter as 64-bit words (``gn_bf0`` .. ``gn_bf7``)."""
     out = frame.drop(columns=list(BLOOM_COLUMNS))
     for col in TOKEN_COLUMNS:
-        ints = [int(v, 16) - _SIGN if isinstance(v, str) else None for v in frame[col]]
-        out[col] = pd.array(ints, dtype="Int64")
+        cells = frame[col]
+        present = cells.notna().to_numpy()
+        hexes = "".join(cells[present].astype(str))
+        # 16 hex digits -> unsigned 64 bits -> the same bits as a signed BIGINT
+        values = np.zeros(len(cells), dtype=np.int64)
+        values[present] = np.frombuffer(bytes.fromhex(hexes), dtype=">u8").view(">i8")
+        out[col] = pd.arrays.IntegerArray(values, ~present)
     empty = bytes(BLOOM_BITS // 8)
     for col in BLOOM_COLUMNS:
         cells = frame[col]
