@@ -126,3 +126,14 @@ def test_a_conflict_naming_an_unknown_level_is_a_one_line_error(tmp_path: Path) 
     path.write_text(json.dumps(data))
     with pytest.raises(LinkageError, match="unknown levels of sex"):
         load_model(path)
+
+
+def test_review_labels_correct_the_expected_precision() -> None:
+    """Reviewers found twice the errors the model expected in the band: the auto-links'
+    expected error rate is doubled; no decisions, no estimate."""
+    from loaders.linkage.calibrate import measured_precision  # noqa: PLC0415
+
+    # 100 decided tasks, model expected 60 matches (40 errors), reviewers accepted 20 (80)
+    assert measured_precision(0.99, 100, 20, 60) == pytest.approx(0.98)
+    assert measured_precision(0.99, 100, 60, 60) == pytest.approx(0.99)
+    assert measured_precision(0.99, 0, 0, 0) is None
