@@ -169,13 +169,20 @@ def train(
     return trained
 
 
-def compare_all(
-    frame: pd.DataFrame, model: LinkageModel, trained: dict[str, Any]
+def compare_persons(
+    frame: pd.DataFrame, model: LinkageModel, trained: dict[str, Any], persons: list[str]
 ) -> list[ScoredPair]:
-    """Every record pair of different persons in a (small) frame, whatever its score."""
+    """Every record pair across some persons, whatever its score.
+
+    The whole frame goes in, so term frequencies are those of the data, not of the few rows
+    compared; only rows of `persons` are paired (an equi-join on a marker column).
+    """
+    marked = frame.assign(explain_key=frame["person_id"].isin(persons).map({True: 1}))
     settings = dict(trained)
-    settings["blocking_rules_to_generate_predictions"] = ["l.person_id <> r.person_id"]
-    return _scored(frame, model, settings, None, threads=1)
+    settings["blocking_rules_to_generate_predictions"] = [
+        "l.explain_key = r.explain_key AND l.person_id <> r.person_id"
+    ]
+    return _scored(marked, model, settings, None, threads=1)
 
 
 def predict(

@@ -72,10 +72,10 @@ def explain_pair(
         raise LinkageError(
             f"model {model.model_version} is not trained yet: run `openfdp link run`"
         )
-    frame = store.frame_of(domain, [a, b])
-    if set(frame["person_id"]) != {a, b}:
+    if set(store.frame_of(domain, [a, b])["person_id"]) != {a, b}:
         raise LinkageError("both persons need evidence in the evidence store to explain a pair")
-    pairs = engine.compare_all(frame, model, trained)
+    frame = store.frame(domain, store.high_water())
+    pairs = engine.compare_persons(frame, model, trained, [a, b])
     if not pairs:
         raise LinkageError("no record pair to compare")
     best = max(pairs, key=lambda p: (p.match_probability, p.match_weight))
