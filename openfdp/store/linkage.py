@@ -100,6 +100,13 @@ RETURN count(CASE WHEN t.status = 'open' THEN 1 END) AS open_tasks,
        count(CASE WHEN t.status = 'rejected' THEN 1 END) AS rejected_tasks
 """
 
+REVIEW_LABELS = """
+MATCH (t:LinkReviewTask)
+WHERE t.status IN ['accepted', 'rejected']
+RETURN count(t) AS decided, count(CASE WHEN t.status = 'accepted' THEN 1 END) AS accepted,
+       sum(t.match_probability) AS expected_accepted
+"""
+
 PERSON = """
 MATCH (p:PseudonymisedPerson {pseudonymisation_domain: $domain, pseudo_id: $pseudo_id})
 OPTIONAL MATCH (m:PseudonymisedPerson {pseudonymisation_domain: $domain})
@@ -250,6 +257,11 @@ class LinkGraph:
             rec = self.run(text, read=True, domain=domain).records[0]
             out.update({k: int(rec[k] or 0) for k in rec.keys()})  # noqa: SIM118 - a Record
         return out
+
+    def review_labels(self) -> dict[str, float]:
+        """Decided review tasks: how many, how many accepted, and the sum of their probabilities."""
+        rec = self.run(REVIEW_LABELS, read=True).records[0]
+        return {k: float(rec[k] or 0) for k in ("decided", "accepted", "expected_accepted")}
 
     def person(self, domain: str, pseudo_id: str) -> dict[str, Any] | None:
         res = self.run(PERSON, read=True, domain=domain, pseudo_id=pseudo_id)

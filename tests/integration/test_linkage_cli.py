@@ -39,7 +39,7 @@ def test_link_commands(clean_graph: Driver, tmp_path: Path) -> None:
 
     run = openfdp(tmp_path, "run", "--model", str(_review_model(tmp_path)))
     assert run.returncode == 0, run.stderr
-    assert "review tasks created" in run.stdout and "default@1" in run.stdout
+    assert "review tasks created" in run.stdout and "default@2" in run.stdout
     run2 = openfdp(tmp_path, "run")
     assert run2.returncode == 0 and "evidence records linked this run" in run2.stdout
 
@@ -66,11 +66,25 @@ def test_link_commands(clean_graph: Driver, tmp_path: Path) -> None:
     unknown = openfdp(tmp_path, "explain", "nobody")
     assert unknown.returncode == 3 and "no person" in unknown.stderr
 
+    # a pair: the waterfall from the prior to the match weight, the decision, and a PNG
+    other = next(t for t in b if t.person == a[0].person).ev.person_ref["pseudo_id"]
+    picture = tmp_path / "pair.png"
+    pair = openfdp(tmp_path, "explain", person, "--with", other, "--png", str(picture))
+    assert pair.returncode == 0, pair.stderr
+    assert "prior" in pair.stdout and "date_of_birth: " in pair.stdout
+    assert "match weight" in pair.stdout and "decision " in pair.stdout
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # the operating point chosen without labels, and the reviewer's decision as a label
     status = openfdp(tmp_path, "status")
     assert status.returncode == 0 and "SAME_PERSON_AS links" in status.stdout
+    assert "auto-link threshold (chosen without labels)" in status.stdout
+    assert "expected precision of the auto-links" in status.stdout
+    assert "review decisions: accepted / decided" in status.stdout
+    assert "corrected by review labels" in status.stdout
 
     outputs = json.dumps(
-        [p.stdout + p.stderr for p in (run, run2, listing, accepted, explain, status)]
+        [p.stdout + p.stderr for p in (run, run2, listing, accepted, explain, pair, status)]
     )
     raw = {v for p in people for k, v in p.items() if k != "sex"}
     assert not [v for v in raw | {v.upper() for v in raw} if v in outputs]

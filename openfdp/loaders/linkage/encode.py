@@ -23,6 +23,7 @@ from typing import Any
 import jellyfish
 
 from openfdp.loaders.linkage import normalise
+from openfdp.loaders.linkage.nicknames import canonical_first_name
 from openfdp.loaders.model import IdentityEvidence
 
 BLOOM_BITS = 512
@@ -46,6 +47,7 @@ TOKEN_COLUMNS = (
     "pc_district_tok",
     "id_tok",  # NHS number digits, verified or not
     "addr_tok",  # first address line
+    "gn_canon_tok",  # first given name in its registered form (nicknames, middle names)
 )
 BLOOM_COLUMNS = ("gn_bf", "fn_bf", "pc_bf", "id_bf", "addr_bf")
 COUNT_COLUMNS = tuple(f"{c}_n" for c in BLOOM_COLUMNS)
@@ -97,6 +99,7 @@ class Encoder:
             "pc_district_tok": t("pc_district", pc.district if pc else None),
             "id_tok": t("id", ident),
             "addr_tok": t("addr", addr),
+            "gn_canon_tok": t("gn", canonical_first_name(normalise.name_words(ev.given_name))),
             # given and family names share one filter key so swapped names still compare
             "gn_bf": self.bloom("name", given),
             "fn_bf": self.bloom("name", family),

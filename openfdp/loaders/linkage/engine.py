@@ -28,7 +28,6 @@ _EXCLUDE = "l.person_id <> r.person_id AND NOT (l.nhs_verified AND r.nhs_verifie
 _PENDING = "(l.pending OR r.pending)"
 _TABLE = "linkage_input"
 _WORDS = BLOOM_BITS // 64
-_SIGN = 1 << 63  # 64-bit token -> signed BIGINT
 _DICE = re.compile(r"dice\(\s*(\w+)_(l|r)\s*,\s*(\w+)_(l|r)\s*\)")
 log = logging.getLogger("openfdp.linkage")
 
@@ -48,6 +47,8 @@ class ScoredPair:
     match_probability: float
     match_weight: float
     agreed: tuple[str, ...]
+    gammas: tuple[int, ...] = ()  # comparison levels (Splink gamma), in comparison order
+    weights: tuple[float, ...] = ()  # match weight of each comparison, in the same order
 
 
 def _prepare(frame: pd.DataFrame) -> pd.DataFrame:
@@ -55,8 +56,13 @@ def _prepare(frame: pd.DataFrame) -> pd.DataFrame:
     hash than its hex text), each Bloom filter as 64-bit words (``gn_bf0`` .. ``gn_bf7``)."""
     out = frame.drop(columns=list(BLOOM_COLUMNS))
     for col in TOKEN_COLUMNS:
-        ints = [int(v, 16) - _SIGN if isinstance(v, str) else None for v in frame[col]]
-        out[col] = pd.array(ints, dtype="Int64")
+        cells = frame[col]
+        present = cells.notna().to_numpy()
+        hexes = "".join(cells[present].astype(str))
+        # 16 hex digits -> unsigned 64 bits -> the same bits as a signed BIGINT
+        values = np.zeros(len(cells), dtype=np.int64)
+        values[present] = np.frombuffer(bytes.fromhex(hexes), dtype=">u8").view(">i8")
+        out[col] = pd.arrays.IntegerArray(values, ~present)
     empty = bytes(BLOOM_BITS // 8)
     for col in BLOOM_COLUMNS:
         cells = frame[col]
@@ -163,6 +169,22 @@ def train(
     return trained
 
 
+def compare_persons(
+    frame: pd.DataFrame, model: LinkageModel, trained: dict[str, Any], persons: list[str]
+) -> list[ScoredPair]:
+    """Every record pair across some persons, whatever its score.
+
+    The whole frame goes in, so term frequencies are those of the data, not of the few rows
+    compared; only rows of `persons` are paired (an equi-join on a marker column).
+    """
+    marked = frame.assign(explain_key=frame["person_id"].isin(persons).map({True: 1}))
+    settings = dict(trained)
+    settings["blocking_rules_to_generate_predictions"] = [
+        "l.explain_key = r.explain_key AND l.person_id <> r.person_id"
+    ]
+    return _scored(marked, model, settings, None, threads=1)
+
+
 def predict(
     frame: pd.DataFrame,
     model: LinkageModel,
@@ -171,30 +193,45 @@ def predict(
     pending_only: bool,
     threads: int = 1,
 ) -> list[ScoredPair]:
-    """Score blocked pairs with a trained model; keep those at or above the review threshold."""
+    """Score blocked pairs with a trained model.
+
+    Keeps the pairs at or above the lower of the review threshold and the cluster floor:
+    the decisions need both the candidates and the evidence about every pair in a cluster.
+    """
     settings = dict(trained)
     settings["blocking_rules_to_generate_predictions"] = [
         _narrow(rule, pending_only)
         for rule in model.splink["blocking_rules_to_generate_predictions"]
     ]
+    keep = min(model.thresholds.review, model.decision.cluster_floor)
+    return _scored(frame, model, settings, keep, threads)
+
+
+def _scored(
+    frame: pd.DataFrame,
+    model: LinkageModel,
+    settings: dict[str, Any],
+    keep: float | None,
+    threads: int,
+) -> list[ScoredPair]:
     settings["additional_columns_to_retain"] = ["person_id"]
     settings["retain_intermediate_calculation_columns"] = True
-    settings["retain_matching_columns"] = False
+    # the comparison vector (gamma_*) comes only with the matching columns
+    settings["retain_matching_columns"] = True
     settings.pop("linker_uid", None)
     con = _connection(frame, threads)
     try:
         linker = _linker(con, settings)
-        result = linker.inference.predict(
-            threshold_match_probability=model.thresholds.review, warning_mode="never"
-        )
+        result = linker.inference.predict(threshold_match_probability=keep, warning_mode="never")
         names = model.comparison_names
-        cols = ", ".join(f'"mw_{n}"' for n in names)
+        cols = ", ".join([f'"mw_{n}"' for n in names] + [f'"gamma_{n}"' for n in names])
         rows = con.execute(
             "SELECT record_id_l, record_id_r, person_id_l, person_id_r, match_probability, "  # noqa: S608
             f"match_weight, {cols} FROM {result.physical_name}"
         ).fetchall()
     finally:
         con.close()
+    k = len(names)
     return [
         ScoredPair(
             left_record=str(r[0]),
@@ -203,7 +240,9 @@ def predict(
             right_person=str(r[3]),
             match_probability=float(r[4]),
             match_weight=float(r[5]),
-            agreed=tuple(n for n, w in zip(names, r[6:], strict=True) if w is not None and w > 0),
+            agreed=tuple(n for n, w in zip(names, r[6 : 6 + k], strict=True) if w and w > 0),
+            gammas=tuple(int(g) for g in r[6 + k :]),
+            weights=tuple(float(w or 0.0) for w in r[6 : 6 + k]),
         )
         for r in rows
     ]

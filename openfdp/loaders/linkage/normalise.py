@@ -20,18 +20,22 @@ _SEX = {"M": "M", "MALE": "M", "1": "M", "F": "F", "FEMALE": "F", "2": "F"}
 _NAME_NOISE = frozenset({"MR", "MRS", "MS", "MISS", "DR", "MX", "PROF", "REV"})
 
 
+def name_words(raw: str | None) -> list[str]:
+    """The words of a name, upper-case letters only, accents folded, titles dropped."""
+    if not raw:
+        return []
+    folded = unicodedata.normalize("NFKD", raw).encode("ascii", "ignore").decode().upper()
+    folded = folded.replace("-", " ").replace("'", "")
+    words = [w for w in _SPACES.split(_NOT_LETTERS.sub(" ", folded)) if w]
+    return [w for w in words if w not in _NAME_NOISE] or words
+
+
 def name(raw: str | None) -> str | None:
     """Upper-case letters only: accents folded, titles dropped, hyphens and spaces removed.
 
     ``"Mary-Ann O'Neil"`` and ``"MARY ANN ONEIL"`` both become ``"MARYANNONEIL"``.
     """
-    if not raw:
-        return None
-    folded = unicodedata.normalize("NFKD", raw).encode("ascii", "ignore").decode().upper()
-    folded = folded.replace("-", " ").replace("'", "")
-    words = [w for w in _SPACES.split(_NOT_LETTERS.sub(" ", folded)) if w]
-    words = [w for w in words if w not in _NAME_NOISE] or words
-    joined = "".join(words)
+    joined = "".join(name_words(raw))
     return joined or None
 
 

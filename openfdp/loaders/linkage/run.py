@@ -3,10 +3,12 @@
 1. Read the comparable rows of the domain from the evidence store (encodings only).
 2. Use the model trained for this model version, or train it (u by random sampling, m by
    EM). If it cannot be trained, fall back to deterministic linkage with a warning.
-3. Score the pairs that involve pending rows (all pairs with ``full``), band them into
-   links and review tasks, and write those with their evidence.
+3. Score the pairs that involve pending rows (all pairs with ``full``), choose the
+   thresholds from the scores (:mod:`openfdp.loaders.linkage.calibrate`), decide links, review
+   tasks and clusters with the cluster rule (:mod:`openfdp.loaders.linkage.decide`), and write
+   those with their evidence.
 4. Recompute clusters from every ``SAME_PERSON_AS`` in the graph and write the cluster_ids
-   that changed; mark the rows linked.
+   that changed; mark the rows linked; keep the operating point for ``link status``.
 
 Linking the same data again finds no pending rows and changes nothing.
 """
@@ -22,8 +24,10 @@ from typing import Any
 
 from neo4j import Driver
 from openfdp.loaders.linkage import engine
-from openfdp.loaders.linkage.clusters import PersonPair, UnionFind, band, person_pairs
-from openfdp.loaders.linkage.config import LinkageModel, load_model
+from openfdp.loaders.linkage.calibrate import OperatingPoint, choose_thresholds, expected
+from openfdp.loaders.linkage.clusters import PersonPair, UnionFind
+from openfdp.loaders.linkage.config import LinkageModel, Thresholds, load_model
+from openfdp.loaders.linkage.decide import Decisions, best_pairs, decide
 from openfdp.loaders.linkage.store import EvidenceStore, default_path
 from openfdp.loaders.privacy import Pseudonymiser
 from openfdp.settings import Settings
@@ -44,13 +48,36 @@ def pseudonymiser_for(settings: Settings) -> Pseudonymiser:
 @dataclass
 class Scoring:
     mode: str  # "probabilistic" or "deterministic only"
-    pairs: list[PersonPair]
+    pairs: list[engine.ScoredPair]  # record pairs at or above the lower of review and floor
     records: int
     pending: int
     trained_now: bool
     upto: int
     warnings: list[str] = field(default_factory=list)
     verified: frozenset[str] = frozenset()  # persons with a verified NHS number
+    records_of: dict[str, list[str]] = field(default_factory=dict)  # person -> record ids
+    thresholds: Thresholds | None = None  # chosen from the scores (None: nothing scored)
+
+    def decide(
+        self,
+        model: LinkageModel,
+        existing: list[tuple[str, str]] | None = None,
+        rejected: frozenset[tuple[str, str]] = frozenset(),
+    ) -> tuple[Decisions, OperatingPoint]:
+        """Links, review tasks and clusters under the cluster rule, and what to expect."""
+        thresholds = self.thresholds or model.thresholds
+        out = decide(
+            self.pairs,
+            model,
+            thresholds,
+            records_of=self.records_of,
+            verified=self.verified,
+            existing=existing or [],
+            rejected=rejected,
+        )
+        probs = [p.match_probability for p in best_pairs(self.pairs).values()]
+        point = expected(probs, out.link_probabilities, out.review_probabilities, thresholds)
+        return out, point
 
 
 @dataclass
@@ -69,6 +96,8 @@ class LinkSummary:
     clusters: int = 0
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    point: OperatingPoint | None = None  # thresholds chosen and what the model expects
+    held: dict[str, int] = field(default_factory=dict)  # candidate links held back, by reason
 
 
 def score(
@@ -88,6 +117,9 @@ def score(
     frame = store.frame(domain, upto)
     pending = int(frame["pending"].sum()) if len(frame) else 0
     verified = frozenset(str(x) for x in frame.loc[frame["nhs_verified"], "person_id"])
+    records_of: dict[str, list[str]] = {}
+    for rec, person in zip(frame["record_id"], frame["person_id"], strict=True):
+        records_of.setdefault(str(person), []).append(str(rec))
     trained = None if retrain else store.trained(model.model_version)
     trained_now = False
     if trained is None:
@@ -97,17 +129,39 @@ def score(
             msg = f"probabilistic linkage skipped: {exc}; deterministic linkage only"
             log.warning(msg)
             return Scoring(
-                "deterministic only", [], len(frame), pending, False, upto, [msg], verified
+                "deterministic only",
+                [],
+                len(frame),
+                pending,
+                False,
+                upto,
+                [msg],
+                verified,
+                records_of,
             )
         store.save_trained(model.model_version, trained, len(frame))
         trained_now = True
     rescore_all = full or retrain
     if not rescore_all and pending == 0:
-        return Scoring("probabilistic", [], len(frame), pending, trained_now, upto, [], verified)
+        return Scoring(
+            "probabilistic", [], len(frame), pending, trained_now, upto, [], verified, records_of
+        )
     say("scoring candidate pairs", 0.6)
     scored = engine.predict(frame, model, trained, pending_only=not rescore_all, threads=threads)
-    pairs = person_pairs(scored)
-    return Scoring("probabilistic", pairs, len(frame), pending, trained_now, upto, [], verified)
+    probs = [p.match_probability for p in best_pairs(scored).values()]
+    thresholds = choose_thresholds(probs, model.thresholds, model.decision)
+    return Scoring(
+        "probabilistic",
+        scored,
+        len(frame),
+        pending,
+        trained_now,
+        upto,
+        [],
+        verified,
+        records_of,
+        thresholds,
+    )
 
 
 def run_linkage(
@@ -134,6 +188,8 @@ def run_linkage(
         summary = _write(graph, domain, model, scoring)
         if scoring.mode == "probabilistic":
             store.mark_linked(domain, scoring.upto)
+        if summary.point is not None and scoring.pairs:
+            store.save_point(model.model_version, summary.point.as_dict())
     say("done", 1.0)
     summary.seconds = time.monotonic() - t0
     return summary
@@ -150,35 +206,26 @@ def _write(graph: LinkGraph, domain: str, model: LinkageModel, scoring: Scoring)
         warnings=list(scoring.warnings),
     )
     graph.ensure_cluster_ids(domain)
-    banded = band(scoring.pairs, model.thresholds)
-    involved = sorted({x for p in banded.links + banded.reviews for x in (p.a, p.b)})
-    present = graph.existing_persons(domain, involved) if involved else set()
-    ids = [task_id(p.a, p.b) for p in banded.links + banded.reviews]
-    statuses = graph.task_statuses(ids) if ids else {}
-
+    best = best_pairs(scoring.pairs)
+    review_at = scoring.thresholds.review if scoring.thresholds else model.thresholds.review
+    candidates = [k for k, p in best.items() if p.match_probability >= review_at]
+    statuses = graph.task_statuses([task_id(*k) for k in candidates]) if candidates else {}
+    rejected = frozenset(k for k in candidates if statuses.get(task_id(*k)) == "rejected")
     existing = graph.links(domain)
-    uf = UnionFind(scoring.verified)
-    for a, b in existing:
-        uf.union(a, b)
-    known = set(existing)
-    link_rows = []
-    conflicts = []
-    # strongest evidence first, so a record joins the person it matches best
-    for p in sorted(banded.links, key=lambda p: (-p.match_probability, p.a, p.b)):
-        if p.a not in present or p.b not in present or (p.a, p.b) in known:
-            continue
-        if statuses.get(task_id(p.a, p.b)) == "rejected":
-            continue  # a reviewer said these are different people
-        if not uf.can_union(p.a, p.b):
-            conflicts.append(p)  # would join two different verified NHS numbers: review
-            continue
-        summary.merges += uf.union(p.a, p.b)
-        link_rows.append(_row(p, model))
-    review_rows = []
-    for p in [*banded.reviews, *conflicts]:
-        if p.a not in present or p.b not in present or uf.find(p.a) == uf.find(p.b):
-            continue
-        review_rows.append({**_row(p, model), "task_id": task_id(p.a, p.b)})
+    decisions, point = scoring.decide(model, existing, rejected)
+    summary.point = point
+    summary.held = dict(decisions.held)
+    involved = sorted({x for p in decisions.links + decisions.reviews for x in (p.a, p.b)})
+    present = graph.existing_persons(domain, involved) if involved else set()
+    link_rows = [_row(p, model) for p in decisions.links if p.a in present and p.b in present]
+    summary.merges = len(link_rows)
+    review_rows = [
+        {**_row(p, model), "task_id": task_id(p.a, p.b)}
+        for p in decisions.reviews
+        if p.a in present
+        and p.b in present
+        and decisions.clusters.get(p.a, p.a) != decisions.clusters.get(p.b, p.b)
+    ]
     summary.links_created = graph.merge_links(domain, link_rows) if link_rows else 0
     summary.review_tasks_created = (
         graph.merge_review_tasks(domain, review_rows) if review_rows else 0

@@ -46,6 +46,11 @@ _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS trained_model ("
     " model_version VARCHAR PRIMARY KEY, trained_at TIMESTAMPTZ NOT NULL DEFAULT now(),"
     " records INTEGER NOT NULL, settings_json VARCHAR NOT NULL)",
+    # stores written before the canonical given-name token was encoded
+    "ALTER TABLE evidence ADD COLUMN IF NOT EXISTS gn_canon_tok VARCHAR",
+    "CREATE TABLE IF NOT EXISTS operating_point ("
+    " model_version VARCHAR PRIMARY KEY, computed_at TIMESTAMPTZ NOT NULL DEFAULT now(),"
+    " point_json VARCHAR NOT NULL)",
 ]
 _COMPARABLE = (
     "(gn_tok IS NOT NULL OR fn_tok IS NOT NULL OR dob_tok IS NOT NULL OR pc_tok IS NOT NULL"
@@ -115,7 +120,9 @@ class EvidenceStore:
         # one row per distinct evidence: the same evidence loaded again is the same row
         # the filters are functions of the same normalised values as the tokens
         key = "|".join([domain, person, ev.provider_ods, str(verified), ""])
-        key += "|".join(str(encoded[c]) for c in TOKEN_COLUMNS)
+        # (the canonical given name is a function of the given name: not part of the key, so
+        # rows stored before it was encoded keep their record_id)
+        key += "|".join(str(encoded[c]) for c in TOKEN_COLUMNS if c != "gn_canon_tok")
         fingerprint = hashlib.sha256(key.encode()).hexdigest()[:32]
         return {
             "record_id": fingerprint,
@@ -145,6 +152,17 @@ class EvidenceStore:
             f"{cols} FROM evidence WHERE domain = ? AND seq <= ? AND {_COMPARABLE} "
             "ORDER BY record_id",
             [domain, upto],
+        ).df()
+
+    def frame_of(self, domain: str, persons: Sequence[str]) -> pd.DataFrame:
+        """The rows of some persons, shaped as :meth:`frame` (for explaining a pair)."""
+        cols = ", ".join(_ENCODED)
+        marks = ", ".join("?" for _ in persons)
+        return self._con.execute(
+            "SELECT record_id, person_id, nhs_verified, linked_at IS NULL AS pending, "  # noqa: S608
+            f"{cols} FROM evidence WHERE domain = ? AND person_id IN ({marks}) "
+            "ORDER BY record_id",
+            [domain, *persons],
         ).df()
 
     def persons(self, domain: str) -> set[str]:
@@ -182,3 +200,16 @@ class EvidenceStore:
             "VALUES (?, ?, ?)",
             [model_version, records, json.dumps(settings)],
         ).fetchall()
+
+    def save_point(self, model_version: str, point: dict[str, Any]) -> None:
+        """The operating point of the last run that scored pairs (thresholds, expectations)."""
+        self._con.execute(
+            "INSERT OR REPLACE INTO operating_point (model_version, point_json) VALUES (?, ?)",
+            [model_version, json.dumps(point)],
+        ).fetchall()
+
+    def point(self, model_version: str) -> dict[str, Any] | None:
+        row = self._con.execute(
+            "SELECT point_json FROM operating_point WHERE model_version = ?", [model_version]
+        ).fetchall()
+        return dict(json.loads(row[0][0])) if row else None
