@@ -22,7 +22,8 @@ import time
 from pathlib import Path
 
 from openfdp.loaders.bulk import BulkFeed, bulk_load
-from openfdp.loaders.pipeline import fingerprint_files, map_context, run_load
+from openfdp.loaders.pipeline import run_load
+from openfdp.loaders.pipeline_inputs import fingerprint_files, map_context
 from openfdp.loaders.readers import trust_csv
 from openfdp.ontology import load_ontology
 from openfdp.settings import get_settings

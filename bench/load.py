@@ -27,7 +27,9 @@ import psutil
 
 from neo4j import Driver
 from openfdp.loaders.model import MappedRecord
-from openfdp.loaders.pipeline import _Batch, _buffer, fingerprint_files, map_context, run_load
+from openfdp.loaders.pipeline import run_load
+from openfdp.loaders.pipeline_batch import RowBatch, buffer_record
+from openfdp.loaders.pipeline_inputs import fingerprint_files, map_context
 from openfdp.loaders.readers import trust_csv
 from openfdp.loaders.validation import OntologyIndex
 from openfdp.ontology import load_ontology
@@ -83,7 +85,7 @@ def bare_ceiling(driver: Driver, ontology: Any, ctx: Any, out: Path, batch_size:
     done_rels: set[Any] = set()
     spent, records = 0.0, 0
 
-    def write(buf: _Batch) -> float:
+    def write(buf: RowBatch) -> float:
         nodes = {
             shape: [r for i, r in g.items() if (shape, i) not in done_nodes]
             for shape, g in buf.nodes.items()
@@ -98,14 +100,14 @@ def bare_ceiling(driver: Driver, ontology: Any, ctx: Any, out: Path, batch_size:
         writer.create_bare(nodes, rels)
         return time.perf_counter() - t
 
-    buf = _Batch()
+    buf = RowBatch()
     for o in trust_csv.outcomes([out], ctx):
         if isinstance(o, MappedRecord) and index.check(o) is None:
-            _buffer(buf, o, {"batch_id": "bench"}, seen)
+            buffer_record(buf, o, {"batch_id": "bench"}, seen)
             records += 1
         if buf.records >= batch_size:
             spent += write(buf)
-            buf = _Batch()
+            buf = RowBatch()
     spent += write(buf)
     ceiling = records / spent
     print(

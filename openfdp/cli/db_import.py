@@ -17,10 +17,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 
 from openfdp.cli._common import console, err_console, settings
 from openfdp.cli.exit_codes import ExitCode
-from openfdp.cli.load import FEEDS, _evidence_sink, input_files, print_summary
+from openfdp.cli.load_feeds import FEEDS, evidence_sink, input_files
+from openfdp.cli.load_summary import print_summary
 from openfdp.loaders.bulk import BulkFeed, bulk_load
 from openfdp.loaders.errors import LoaderError
-from openfdp.loaders.pipeline import map_context
+from openfdp.loaders.pipeline_inputs import map_context
 from openfdp.store.errors import StoreError
 
 
@@ -66,7 +67,7 @@ def import_cmd(
     ]
     try:
         with ExitStack() as stack:
-            sink = _evidence_sink(stack, cfg)
+            sink = evidence_sink(stack, cfg)
             bar = stack.enter_context(
                 Progress(SpinnerColumn(), TextColumn("records"), BarColumn(), MofNCompleteColumn(),
                          console=err_console, transient=True)

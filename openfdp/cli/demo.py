@@ -12,7 +12,8 @@ from rich.table import Table
 
 from openfdp.cli._common import console, err_console, settings
 from openfdp.cli.exit_codes import ExitCode
-from openfdp.cli.load import load_feed, print_summary
+from openfdp.cli.load import load_feed
+from openfdp.cli.load_summary import print_summary
 from openfdp.loaders.errors import FeedNotAvailable, LoaderError
 from openfdp.loaders.generate import AS_OF, DEFAULT_ICB, GenerateSummary, generate
 from openfdp.loaders.pipeline import LoadSummary

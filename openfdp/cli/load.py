@@ -1,13 +1,15 @@
 """`openfdp load csv|fhir|ods|hl7 PATH...`: load a feed into the graph.
 
-Exit codes (graph_service/cli/exit_codes.py): 0 everything loaded (or skipped with a stated
+Exit codes (openfdp/cli/exit_codes.py): 0 everything loaded (or skipped with a stated
 reason), 1 some records were quarantined, 3 unreadable input or a connection error (one line,
 no traceback), 4 a configuration error. ``--json`` prints the summary as one JSON object.
+The feeds and their readers are in :mod:`openfdp.cli.load_feeds`, the printed summary in
+:mod:`openfdp.cli.load_summary`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,22 +23,21 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from rich.table import Table
 
-from openfdp.cli._common import (
-    JsonOption,
-    as_record,
-    console,
-    err_console,
-    print_json,
-    settings,
-)
+from openfdp.cli._common import JsonOption, as_record, err_console, print_json, settings
 from openfdp.cli.exit_codes import ExitCode
-from openfdp.loaders.errors import FeedNotAvailable, LoaderError
-from openfdp.loaders.model import MapContext, Outcome
+from openfdp.cli.load_feeds import (
+    FEEDS,
+    evidence_sink,
+    has_opt_out_extract,
+    input_files,
+    reader_for,
+)
+from openfdp.cli.load_summary import print_summary
+from openfdp.loaders.errors import LoaderError
 from openfdp.loaders.opt_out_snapshot import OptOutListing
-from openfdp.loaders.pipeline import LoadSummary, fingerprint_files, map_context, run_load
-from openfdp.loaders.readers import fhir, hl7v2, ods, trust_csv
+from openfdp.loaders.pipeline import LoadSummary, run_load
+from openfdp.loaders.pipeline_inputs import fingerprint_files, map_context
 from openfdp.settings import Settings
 from openfdp.store.driver import open_driver
 from openfdp.store.opt_outs import lift_absent_opt_outs
@@ -44,16 +45,6 @@ from openfdp.store.opt_outs import lift_absent_opt_outs
 app = typer.Typer(
     help="Load a feed (trust CSV extracts, FHIR, ODS, HL7 v2) into the graph.", no_args_is_help=True
 )
-
-Reader = Callable[[Sequence[Path], MapContext], Iterator[Outcome]]
-
-#: feed -> (reader, source name)
-FEEDS: dict[str, tuple[Reader, str]] = {
-    "csv": (trust_csv.outcomes, "csv"),
-    "fhir": (fhir.outcomes, "fhir"),
-    "ods": (ods.outcomes, "ods"),
-    "hl7": (hl7v2.outcomes, "hl7"),
-}
 
 Paths = Annotated[list[Path], typer.Argument(help="Files or folders.", exists=True)]
 SourceOpt = Annotated[
@@ -74,23 +65,6 @@ QuarantineOpt = Annotated[
 BatchOpt = Annotated[
     int, typer.Option("--batch-size", min=1, help="Records per write transaction.")
 ]
-
-
-def reader_for(feed: str) -> Reader:
-    if feed not in FEEDS:
-        raise FeedNotAvailable(f"the {feed} feed is not available in this version")
-    return FEEDS[feed][0]
-
-
-def input_files(feed: str, paths: Sequence[Path]) -> list[Path]:
-    files: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            pattern = "*.csv" if feed == "csv" else "**/*"
-            files += sorted(f for f in p.glob(pattern) if f.is_file())
-        else:
-            files.append(p)
-    return files
 
 
 def load_feed(
@@ -128,7 +102,7 @@ def load_feed(
     with ExitStack() as stack:
         sink = None
         if not dry_run:
-            sink = _evidence_sink(stack, cfg)
+            sink = evidence_sink(stack, cfg)
         progress = stack.enter_context(
             Progress(
                 SpinnerColumn(), TextColumn(f"load {feed}"), BarColumn(), MofNCompleteColumn(),
@@ -136,7 +110,7 @@ def load_feed(
             )
         )  # fmt: skip
         task = progress.add_task(feed, total=total)
-        listing = OptOutListing() if _has_opt_out_extract(feed, paths) else None
+        listing = OptOutListing() if has_opt_out_extract(feed, paths) else None
         outcomes = read(list(paths), ctx)
         summary = run_load(
             driver,
@@ -165,77 +139,6 @@ def load_feed(
 
         summary.removed_from_list = apply_removals(driver, cfg.neo4j.database, found)
     return summary
-
-
-def _has_opt_out_extract(feed: str, paths: Sequence[Path]) -> bool:
-    """Whether this load holds an opt-out extract (a snapshot of the current opt-outs)."""
-    if feed != "csv":
-        return False
-    from openfdp.loaders.readers.trust_csv import plan  # noqa: PLC0415
-
-    return any(extract.name == "opt_outs" for _, extract in plan(paths))
-
-
-def _evidence_sink(stack: ExitStack, cfg: Settings) -> Callable[[list[Any]], None] | None:
-    try:
-        from openfdp.loaders.linkage import EvidenceStore, default_path, pseudonymiser_for  # noqa: PLC0415
-    except ImportError:  # linkage not installed in this version: load without it
-        return None
-    store = stack.enter_context(EvidenceStore(default_path(cfg.state_dir), pseudonymiser_for(cfg)))
-
-    def sink(items: list[Any]) -> None:
-        store.add(items)
-
-    return sink
-
-
-def summary_table(summaries: Sequence[tuple[str, LoadSummary]]) -> Table:
-    """Counts per feed; skip and quarantine reasons follow in :func:`reasons_table`."""
-    table = Table(title="openfdp load")
-    for col in ("feed", "read", "loaded", "quarantined", "skipped", "seconds", "records/s"):
-        table.add_column(col, justify="left" if col == "feed" else "right", no_wrap=True)
-    for feed, s in summaries:
-        table.add_row(
-            feed + (" (dry run)" if s.dry_run else ""), f"{s.read:,}", f"{s.loaded:,}",
-            f"{s.quarantined:,}", f"{s.skipped:,}", f"{s.seconds:.1f}", f"{s.records_per_s:,.0f}",
-        )  # fmt: skip
-    return table
-
-
-def reasons_table(summaries: Sequence[tuple[str, LoadSummary]], top: int = 10) -> Table | None:
-    rows = [
-        (feed, kind, reason, n)
-        for feed, s in summaries
-        for kind, counts in (
-            ("skipped", s.skipped_by_reason),
-            ("quarantined", s.quarantined_by_reason),
-        )
-        for reason, n in sorted(counts.items(), key=lambda kv: -kv[1])[:top]
-    ]
-    if not rows:
-        return None
-    table = Table(title="reasons (largest first)")
-    for col in ("feed", "outcome", "reason", "records"):
-        table.add_column(col, justify="right" if col == "records" else "left")
-    for feed, kind, reason, n in rows:
-        table.add_row(feed, kind, reason, f"{n:,}")
-    return table
-
-
-def print_summary(summaries: Sequence[tuple[str, LoadSummary]]) -> None:
-    console.print(summary_table(summaries))
-    reasons = reasons_table(summaries)
-    if reasons is not None:
-        console.print(reasons)
-    for feed, s in summaries:
-        if s.removed_from_list:
-            why = ", ".join(f"{k} {v:,}" for k, v in sorted(s.removed_from_list.items()))
-            console.print(f"{feed}: pathways removed from the waiting list: {why}")
-    for _, s in summaries:
-        if s.quarantine_file is not None:
-            console.print(f"quarantined records: {s.quarantine_file}")
-        if s.opt_outs_lifted:
-            console.print(f"opt-outs withdrawn (no longer listed): {s.opt_outs_lifted}")
 
 
 def _run(

@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from openfdp.loaders.model import MapContext, Outcome
-from openfdp.loaders.pipeline import IdentitySink, LoadSummary, fingerprint_files, run_load
+from openfdp.loaders.pipeline import LoadSummary, run_load
+from openfdp.loaders.pipeline_inputs import fingerprint_files
+from openfdp.loaders.pipeline_writes import IdentitySink
 from openfdp.ontology.model import Ontology
 from openfdp.settings import Settings
 from openfdp.store import local_server

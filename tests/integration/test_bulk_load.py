@@ -16,7 +16,8 @@ import pytest
 from neo4j import Driver
 from openfdp.loaders.bulk import BulkFeed, DatabaseNotEmpty, bulk_load
 from openfdp.loaders.generate import generate
-from openfdp.loaders.pipeline import fingerprint_files, map_context, run_load
+from openfdp.loaders.pipeline import run_load
+from openfdp.loaders.pipeline_inputs import fingerprint_files, map_context
 from openfdp.loaders.readers import hl7v2, ods, trust_csv
 from openfdp.ontology import Ontology, load_ontology
 from openfdp.settings import REFERENCE_DATA_DIR, Settings

@@ -14,7 +14,8 @@ import pytest
 
 from neo4j import Driver
 from openfdp.loaders.model import MapContext, Outcome
-from openfdp.loaders.pipeline import LoadSummary, fingerprint_files, map_context, run_load
+from openfdp.loaders.pipeline import LoadSummary, run_load
+from openfdp.loaders.pipeline_inputs import fingerprint_files, map_context
 from openfdp.loaders.readers import fhir, hl7v2
 from openfdp.ontology import Ontology, load_ontology
 from openfdp.store.fingerprint import graph_fingerprint

@@ -13,7 +13,8 @@ import pytest
 
 from neo4j import Driver
 from openfdp.loaders.model import MapContext, MappedRecord, Outcome, Rejection, Skipped
-from openfdp.loaders.pipeline import LoadSummary, fingerprint_files, map_context, run_load
+from openfdp.loaders.pipeline import LoadSummary, run_load
+from openfdp.loaders.pipeline_inputs import fingerprint_files, map_context
 from openfdp.loaders.privacy import looks_like_valid_nhs_number
 from openfdp.loaders.readers import fhir, hl7v2, ods
 from openfdp.ontology import Ontology, load_ontology

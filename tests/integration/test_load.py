@@ -14,7 +14,8 @@ import pytest
 from neo4j import Driver
 from openfdp.loaders.generate import generate
 from openfdp.loaders.model import MappedRecord, NodeRow, Outcome, Skipped
-from openfdp.loaders.pipeline import LoadSummary, fingerprint_files, map_context, run_load
+from openfdp.loaders.pipeline import LoadSummary, run_load
+from openfdp.loaders.pipeline_inputs import fingerprint_files, map_context
 from openfdp.loaders.readers import trust_csv
 from openfdp.ontology import Ontology, load_ontology
 from openfdp.settings import REPO_ROOT

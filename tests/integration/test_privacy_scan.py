@@ -13,7 +13,8 @@ import pytest
 
 from neo4j import Driver
 from openfdp.loaders.generate import generate
-from openfdp.loaders.pipeline import fingerprint_files, map_context, run_load
+from openfdp.loaders.pipeline import run_load
+from openfdp.loaders.pipeline_inputs import fingerprint_files, map_context
 from openfdp.loaders.privacy import looks_like_valid_nhs_number, normalise_postcode
 from openfdp.loaders.readers import trust_csv
 from openfdp.ontology import load_ontology

@@ -16,7 +16,8 @@ from rdflib.namespace import RDF, SH
 from neo4j import Driver
 from openfdp.loaders.generate import generate
 from openfdp.loaders.model import MapContext, Outcome
-from openfdp.loaders.pipeline import fingerprint_files, map_context, run_load
+from openfdp.loaders.pipeline import run_load
+from openfdp.loaders.pipeline_inputs import fingerprint_files, map_context
 from openfdp.loaders.readers import fhir, hl7v2, ods, trust_csv
 from openfdp.ontology import Ontology, load_ontology
 from openfdp.ontology.compile import ontology_graph, shapes_graph

@@ -36,7 +36,8 @@ from hypothesis import strategies as st
 
 from openfdp.loaders.formats_data import EXTRACTS as FORMATS
 from openfdp.loaders.model import MapContext, MappedRecord, Outcome, Rejection, Skipped
-from openfdp.loaders.pipeline import LoadSummary, map_context, run_load
+from openfdp.loaders.pipeline import LoadSummary, run_load
+from openfdp.loaders.pipeline_inputs import map_context
 from openfdp.loaders.readers import fhir, hl7v2, trust_csv
 from openfdp.ontology import Ontology, load_ontology
 

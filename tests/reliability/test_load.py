@@ -36,7 +36,8 @@ import pytest
 
 from neo4j import Driver
 from openfdp.loaders.generate import generate
-from openfdp.loaders.pipeline import fingerprint_files, map_context, run_load
+from openfdp.loaders.pipeline import run_load
+from openfdp.loaders.pipeline_inputs import fingerprint_files, map_context
 from openfdp.loaders.readers import ods, trust_csv
 from openfdp.ontology import load_ontology
 from openfdp.services.audit import audit_dir

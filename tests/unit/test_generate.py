@@ -14,7 +14,8 @@ import pytest
 from openfdp.loaders.generate import AS_OF, generate
 from openfdp.loaders.generate.reference import wait_shapes
 from openfdp.loaders.privacy import nhs_number_is_valid
-from openfdp.loaders.rtt import StatusEvent, derive_periods
+from openfdp.loaders.rtt import derive_periods
+from openfdp.loaders.rtt_clock import StatusEvent
 from openfdp.settings import REPO_ROOT
 
 pytestmark = pytest.mark.unit

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from openfdp.loaders.mapping.hl7v2 import map_message, parse_ts
+from openfdp.loaders.mapping.hl7v2 import map_message
+from openfdp.loaders.mapping.hl7v2_segments import parse_ts
 from openfdp.loaders.model import MapContext, MappedRecord, Outcome, Rejection, Skipped
 from openfdp.loaders.privacy import Pseudonymiser, looks_like_valid_nhs_number
 from openfdp.loaders.readers import hl7v2

@@ -1,9 +1,8 @@
 """The project's house rules on module size ("modules ≤ 300 lines, median ≤ 120"): no module
 of the ``openfdp`` package has more than 300 lines, and the median module has at most 120.
 
-A module still being split may be listed in ``ALLOWED_OVERSIZE`` for the time being; an
-entry that is no longer over the limit (or no longer exists) makes the test fail, so the
-list only ever shrinks.
+There are no exceptions: a module that grows past the limit is split into cohesive
+smaller modules.
 """
 
 from __future__ import annotations
@@ -21,16 +20,6 @@ PACKAGE = Path(openfdp.__file__).resolve().parent
 MAX_LINES = 300
 MAX_MEDIAN = 120
 
-#: Modules over MAX_LINES whose split is under way; remove each entry once it is split.
-ALLOWED_OVERSIZE = frozenset(
-    {
-        "openfdp/loaders/pipeline.py",
-        "openfdp/loaders/generate/extracts.py",
-        "openfdp/loaders/mapping/hl7v2.py",
-        "openfdp/api/schema/pathway_types.py",
-    }
-)
-
 
 def module_lengths(package: Path) -> dict[str, int]:
     """Line count of every ``.py`` file under ``package``, by path from its parent folder."""
@@ -42,8 +31,9 @@ def module_lengths(package: Path) -> dict[str, int]:
     }
 
 
-def oversize(lengths: dict[str, int], allowed: frozenset[str] = frozenset()) -> dict[str, int]:
-    return {name: n for name, n in lengths.items() if n > MAX_LINES and name not in allowed}
+def oversize(lengths: dict[str, int]) -> dict[str, int]:
+    """The modules over MAX_LINES, with their line counts."""
+    return {name: n for name, n in lengths.items() if n > MAX_LINES}
 
 
 def test_the_counting_sees_a_long_module(tmp_path: Path) -> None:
@@ -60,16 +50,10 @@ def test_the_counting_sees_a_long_module(tmp_path: Path) -> None:
 def test_no_module_has_more_than_300_lines() -> None:
     lengths = module_lengths(PACKAGE)
     assert len(lengths) > 50, lengths  # the package was found
-    too_long = oversize(lengths, ALLOWED_OVERSIZE)
+    too_long = oversize(lengths)
     assert not too_long, f"modules over {MAX_LINES} lines (split them): {too_long}"
 
 
 def test_the_median_module_has_at_most_120_lines() -> None:
     median = statistics.median(module_lengths(PACKAGE).values())
     assert median <= MAX_MEDIAN, f"median module length {median} > {MAX_MEDIAN}"
-
-
-def test_allowed_oversize_lists_only_modules_still_over_the_limit() -> None:
-    lengths = module_lengths(PACKAGE)
-    stale = sorted(name for name in ALLOWED_OVERSIZE if lengths.get(name, 0) <= MAX_LINES)
-    assert not stale, f"remove from ALLOWED_OVERSIZE (split or gone): {stale}"

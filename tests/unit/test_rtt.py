@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from openfdp.loaders.rtt import PathwayClock, StatusEvent
 from openfdp.loaders.rtt import derive_periods as _derive
+from openfdp.loaders.rtt_clock import PathwayClock, StatusEvent
 
 pytestmark = pytest.mark.unit
 

@@ -9,7 +9,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from openfdp.loaders.rtt import StatusEvent, derive_periods, over_weeks
+from openfdp.loaders.rtt import derive_periods
+from openfdp.loaders.rtt_clock import StatusEvent, over_weeks
 
 pytestmark = pytest.mark.unit
 

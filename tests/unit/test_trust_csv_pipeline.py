@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from openfdp.loaders.model import MappedRecord, NodeRow, Outcome, Rejection, Skipped
-from openfdp.loaders.pipeline import batch_id_for, fingerprint_files, run_load
+from openfdp.loaders.pipeline import run_load
+from openfdp.loaders.pipeline_inputs import batch_id_for, fingerprint_files
 from openfdp.ontology import load_ontology
 
 pytestmark = pytest.mark.unit

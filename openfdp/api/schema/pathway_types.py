@@ -1,21 +1,21 @@
-"""GraphQL types of RTT pathways and persons, and their construction from query rows."""
+"""GraphQL types of RTT pathways and persons. Their construction from query rows is in
+:mod:`openfdp.api.schema.pathway_rows`, the ``pathways`` query's arguments in
+:mod:`openfdp.api.schema.pathway_inputs`."""
 
 from __future__ import annotations
 
 import datetime
 from enum import Enum
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import strawberry
 
-from openfdp.api.schema import codes
 from openfdp.api.schema.common import (
     After,
     Connection,
     First,
     Info,
     backed_by,
-    build,
     page_of,
     slice_connection,
 )
@@ -210,134 +210,3 @@ class Person(Node):
             kind="timeline",
             key=lambda e: (e.date, e.kind.value, e.record_id, e.pathway_id),
         )
-
-
-@strawberry.enum
-class PathwayStatus(Enum):
-    OPEN = "open"
-    CLOSED = "closed"
-    TRANSFERRED_OUT = strawberry.enum_value(
-        "transferred_out", description="Transferred to another provider (status 21)."
-    )
-    REMOVED = strawberry.enum_value(
-        "removed", description="No longer in the provider's latest waiting-list snapshot."
-    )
-
-
-@strawberry.enum
-class PathwayOrder(Enum):
-    START_DATE_ASC = "START_DATE_ASC"
-    START_DATE_DESC = "START_DATE_DESC"
-    WEEKS_WAITING_ASC = "WEEKS_WAITING_ASC"
-    WEEKS_WAITING_DESC = "WEEKS_WAITING_DESC"
-
-
-@strawberry.input
-class PathwayFilter:
-    provider: str | None = None
-    icb: str | None = strawberry.field(
-        default=None, description="Only pathways at this ICB's trusts."
-    )
-    treatment_function_code: str | None = None
-    status: PathwayStatus | None = None
-    min_weeks_waiting: int | None = strawberry.field(
-        default=None,
-        description="Latest clock period waited over this many weeks (more than 7N days, "
-        "as the waiting list's overNWeeks counts).",
-    )
-    max_weeks_waiting: int | None = strawberry.field(
-        default=None,
-        description="Latest clock period waited at most this many weeks (at most 7N days, "
-        "as withinNWeeks: exactly 18 weeks is within 18 weeks).",
-    )
-
-
-# ---------------------------------------------------------------- row -> type
-
-
-def pathway_id(issuer: str, ppid: str) -> str:
-    return f"{issuer}:{ppid}"
-
-
-def _period(row: dict[str, Any], as_of: datetime.date) -> ClockPeriod:
-    period = build(ClockPeriod, row)
-    if period.start_date is None:
-        days: int | None = None
-    elif period.end_date is None:
-        days = (as_of - period.start_date).days
-    else:
-        days = period.length_days
-        if days is None:
-            days = (period.end_date - period.start_date).days
-    period.days_waited = days
-    period.weeks_waited = None if days is None else days // 7
-    return period
-
-
-def _event(row: dict[str, Any]) -> StatusEvent:
-    code = row.get("status_code")
-    return build(
-        StatusEvent,
-        row,
-        status_display=codes.label("RTT_STATUS", code),
-        clock_effect=codes.CLOCK_EFFECT.get(code or ""),
-    )
-
-
-def summary(row: dict[str, Any]) -> PathwaySummary:
-    return build(
-        PathwaySummary, row, id=strawberry.ID(pathway_id(row["ppid_issuer_ods"], row["ppid"]))
-    )
-
-
-def to_pathway(row: dict[str, Any], as_of: datetime.date) -> Pathway:
-    periods = [_period(p, as_of) for p in row.get("periods") or []]
-    current = periods[-1] if periods else None
-    person = row.get("person")
-    appointments = []
-    for a in row.get("appointments") or []:
-        site = a.get("site")
-        ref = (
-            None
-            if site is None
-            else OrganisationRef(ods_code=site["ods_code"], name=site["name"], kinds=["Site"])
-        )
-        appointments.append(build(Appointment, a, site=ref))
-    return build(
-        Pathway,
-        row,
-        id=strawberry.ID(pathway_id(row["ppid_issuer_ods"], row["ppid"])),
-        provider=OrganisationRef(
-            ods_code=row["provider_ods"], name=row.get("provider_name"), kinds=["NHSTrust"]
-        ),
-        treatment_function_name=codes.label("TFC", row.get("treatment_function_code")),
-        days_waiting=current.days_waited if current else None,
-        weeks_waiting=current.weeks_waited if current else None,
-        current_period=current,
-        clock_periods=periods,
-        status_events=[_event(e) for e in row.get("events") or []],
-        appointments=appointments,
-        procedures=[build(Procedure, x) for x in row.get("procedures") or []],
-        diagnoses=[build(Diagnosis, x) for x in row.get("diagnoses") or []],
-        person=None if person is None else build(PersonRef, person),
-        pathways_at_other_trusts=[summary(x) for x in row.get("linked_pathways") or []],
-    )
-
-
-def timeline_events(rows: list[dict[str, Any]]) -> list[TimelineEvent]:
-    """Events in date order; one event per record (a procedure reached through both its
-    encounter and its pathway keeps the pathway)."""
-    chosen: dict[tuple[str, str], dict[str, Any]] = {}
-    for r in rows:
-        key = (r["kind"], r["record_id"])
-        if key not in chosen or (chosen[key].get("pathway_id") is None and r.get("pathway_id")):
-            chosen[key] = r
-    events = []
-    for r in chosen.values():
-        kind = TimelineKind(r["kind"])
-        display = r.get("display")
-        if display is None and kind is TimelineKind.RTT_STATUS:
-            display = codes.label("RTT_STATUS", r.get("code"))
-        events.append(build(TimelineEvent, r, kind=kind, display=display))
-    events.sort(key=lambda e: (e.date or datetime.date.max, e.kind.value, e.record_id))
-    return events

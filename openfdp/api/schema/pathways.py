@@ -28,15 +28,9 @@ from openfdp.api.schema.common import (
     today,
 )
 from openfdp.api.schema.paging import Page
-from openfdp.api.schema.pathway_types import (
-    Pathway,
-    PathwayFilter,
-    PathwayOrder,
-    Person,
-    summary,
-    timeline_events,
-    to_pathway,
-)
+from openfdp.api.schema.pathway_inputs import PathwayFilter, PathwayOrder
+from openfdp.api.schema.pathway_rows import summary, timeline_events, to_pathway
+from openfdp.api.schema.pathway_types import Pathway, Person
 from openfdp.store.queries import pathways as q
 from openfdp.store.queries.ics import over_weeks_days
 

@@ -12,20 +12,15 @@ import bisect
 import csv
 import random
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
 from openfdp.loaders.formats_data import EXTRACTS
+from openfdp.loaders.generate.pathways import PathwayWriter
 from openfdp.loaders.generate.people import Person, make_person, trust_copy
-from openfdp.loaders.generate.reference import (
-    DEFAULT_ICB,
-    Trust,
-    WaitShape,
-    icb_trusts,
-    wait_shapes,
-)
-from openfdp.loaders.generate.rtt_cases import RTT_ANSWER_COLS, Case, draw_case
+from openfdp.loaders.generate.reference import DEFAULT_ICB, Trust, icb_trusts, wait_shapes
+from openfdp.loaders.generate.rtt_cases import RTT_ANSWER_COLS
 
 AS_OF = date(2026, 3, 31)  # the census date of the published statistics (March 2026)
 
@@ -87,15 +82,6 @@ class _Files:
             fh.close()
 
 
-def _wait_days(rng: random.Random, shape: WaitShape) -> int:
-    pts = shape.quantiles()
-    u = rng.random()
-    i = max(1, bisect.bisect_left([q for q, _ in pts], u))
-    (q0, w0), (q1, w1) = pts[i - 1], pts[min(i, len(pts) - 1)]
-    weeks = w0 if q1 == q0 else w0 + (w1 - w0) * (u - q0) / (q1 - q0)
-    return max(0, int(weeks * 7))
-
-
 def _outwards(trusts: list[Trust]) -> list[str]:
     areas = sorted({"".join(c for c in t.postcode.split(" ")[0] if c.isalpha()) for t in trusts})
     return [f"{a}{n}" for a in areas for n in range(1, 21)]
@@ -132,7 +118,7 @@ def generate(
         owners.sort()
         copies: dict[tuple[int, str], tuple[str, Person]] = {}
         admitted: dict[str, list[str]] = {t.ods: [] for t in chosen}
-        state = _PathwayWriter(rng, files, as_of, [t.ods for t in chosen])
+        state = PathwayWriter(rng, files, as_of, [t.ods for t in chosen])
         for n, owner in enumerate(owners):
             shape = shapes[min(bisect.bisect_left(cum, rng.random() * total), len(shapes) - 1)]
             ck = (owner, shape.trust)
@@ -168,144 +154,3 @@ def _clear_previous(out: Path) -> None:
     for path in out.glob("*.csv"):
         if any(path.stem == n or path.stem.startswith(f"{n}-") for n in names):
             path.unlink()
-
-
-class _PathwayWriter:
-    def __init__(self, rng: random.Random, files: _Files, as_of: date, trusts: list[str]) -> None:
-        self.rng, self.files, self.as_of, self.trusts = rng, files, as_of, trusts
-
-    def _patient(self, trust: str, local_id: str, p: Person) -> dict[str, Any]:
-        return {
-            "provider_ods": trust,
-            "local_patient_id": local_id,
-            "nhs_number": p.nhs_number,
-            "given_name": p.given_name,
-            "family_name": p.family_name,
-            "birth_date": p.birth_date.isoformat(),
-            "sex": p.sex,
-            "postcode": p.postcode,
-            "address_line": p.address_line,
-        }
-
-    def _answer(self, fname: str, key: str, trust: str, local_id: str, truth: str) -> None:
-        self.files.write(
-            "answers",
-            None,
-            {
-                "source_file": fname,
-                "row_key": key,
-                "provider_ods": trust,
-                "local_patient_id": local_id,
-                "true_person_id": truth,
-            },
-        )
-
-    def _write_case(  # noqa: PLR0917 - one call site each, all needed
-        self,
-        case: Case,
-        trust: str,
-        ppid: str,
-        row: dict[str, Any],
-        ids: tuple[str, str],
-        cls: str,
-    ) -> None:
-        """The rows of one pathway at one trust, their linkage answers and the RTT answer."""
-        if case.referral_date is None:
-            row = {**row, "referral_received_date": None}
-        for seq, (status, day, comm) in enumerate(case.events, start=1):
-            event = {
-                **row,
-                "event_seq": seq,
-                "status_code": status,
-                "activity_date": day.isoformat(),
-                "dna_communicated": comm,
-                "ipt_receiving_ods": case.transfer_to if status == "21" else None,
-                "snapshot_date": self.as_of.isoformat(),
-            }
-            fname = self.files.write("waiting_list", trust, event)
-            self._answer(fname, f"{trust}:{ppid}:{seq}", trust, ids[0], ids[1])
-        start = case.clock_start.isoformat() if case.clock_start else ""
-        self.files.write(
-            "rtt_answers",
-            None,
-            dict(
-                zip(
-                    RTT_ANSWER_COLS,
-                    [trust, trust, ppid, case.name, case.status, start, cls],
-                    strict=True,
-                )
-            ),
-        )
-
-    def pathway(self, n: int, shape: WaitShape, truth: str, local_id: str, p: Person) -> str | None:
-        rng, trust = self.rng, shape.trust
-        start = self.as_of - timedelta(days=_wait_days(rng, shape))
-        ppid = f"PW{n:08d}"
-        entry = f"WL{n:08d}"
-        admitted = rng.random() < 0.35
-        priority = rng.choices(["1", "2", "3"], weights=[80, 18, 2])[0]
-        dta = (
-            start + timedelta(days=rng.randrange(max((self.as_of - start).days, 1)))
-            if admitted
-            else None
-        )
-        tci = (
-            self.as_of + timedelta(days=rng.randrange(1, 28))
-            if admitted and rng.random() < 0.4
-            else None
-        )
-        base = self._patient(trust, local_id, p)
-        common = {
-            "ppid": ppid,
-            "ppid_issuer_ods": trust,
-            "referral_id": f"RF{n:08d}",
-            "referral_received_date": start.isoformat(),
-            "source_of_referral": "03",
-            "tfc": shape.tfc,
-            "priority_type": priority,
-            "wl_entry_id": entry,
-            "waiting_list_type": "IRTT" if admitted else "ORTT",
-            "decided_to_admit_date": dta.isoformat() if dta else None,
-            "tci_date": tci.isoformat() if tci else None,
-            "intended_management": rng.choice("12") if admitted else None,
-        }
-        others = [t for t in self.trusts if t != trust]
-        case = draw_case(rng, start, self.as_of, others)
-        cls = "admitted" if admitted else "non_admitted"
-        self._write_case(case, trust, ppid, {**base, **common}, (local_id, truth), cls)
-        if case.received is not None and case.transfer_to is not None:
-            to = case.transfer_to
-            received = {
-                **base,
-                **common,
-                "provider_ods": to,
-                "local_patient_id": f"{to}-T{n:07d}",
-                "ppid": f"{ppid}T",  # the receiving trust issues its own PPID
-                "ppid_issuer_ods": to,
-                "referral_id": None,
-                "referral_received_date": None,
-                "wl_entry_id": None,
-                "ipt_clock_start_date": start.isoformat(),
-                "ipt_sending_ods": trust,
-            }
-            ids = (f"{to}-T{n:07d}", truth)
-            self._write_case(case.received, to, f"{ppid}T", received, ids, cls)
-        first = start + timedelta(days=rng.randrange(7, 60))
-        if first < self.as_of:
-            appt = f"AP{n:08d}"
-            row = {
-                **base,
-                "appointment_id": appt,
-                "ppid": ppid,
-                "ppid_issuer_ods": trust,
-                "site_ods": f"{trust}0{1 + n % 2}",
-                "appointment_date": first.isoformat(),
-                "first_attendance": "1",
-                "attended_or_dna": "3" if rng.random() < 0.04 else "5",
-                "outcome_of_attendance": "2",
-                "tfc": shape.tfc,
-                "consultation_medium": rng.choice(["01", "01", "01", "02"]),
-            }
-            fname = self.files.write("outpatient_appointments", trust, row)
-            self._answer(fname, f"{trust}:{appt}", trust, local_id, truth)
-        return entry if admitted else None
