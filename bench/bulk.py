@@ -59,7 +59,9 @@ def main() -> None:
              str(out), str(args.trusts), str(args.patients), str(args.seed)],
             check=True,
         )  # fmt: skip
-        files = sorted(p for p in out.glob("*.csv") if p.name != "answers.csv")
+        files = sorted(
+            p for p in out.glob("*.csv") if p.name not in {"answers.csv", "rtt_answers.csv"}
+        )
         with open_driver(s) as driver:
             wipe(driver)
             apply_ontology(driver, ontology)

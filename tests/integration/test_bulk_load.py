@@ -41,7 +41,7 @@ def ontology() -> Ontology:
 def feeds(tmp_path_factory: pytest.TempPathFactory) -> list[BulkFeed]:
     out = tmp_path_factory.mktemp("extracts")
     generate(out, data_dir=REFERENCE_DATA_DIR, trusts=2, patients=120, seed=5)
-    csvs = sorted(p for p in out.glob("*.csv") if p.name != "answers.csv")
+    csvs = sorted(p for p in out.glob("*.csv") if p.name not in {"answers.csv", "rtt_answers.csv"})
     ods_dir = REFERENCE_DATA_DIR / "nhs-ods-jhau-nhs-spend"
     ods_files = sorted(ods_dir.glob("*.csv"))
     hl7_files = sorted((REFERENCE_DATA_DIR / "hl7v2-itk-adt-examples").glob("*.txt"))

@@ -116,7 +116,7 @@ def _page_total(driver: Driver, provider: str, **bounds: int | None) -> int:
     params: dict[str, Any] = {
         "providers": [provider], "exclude_opted_out": False, "as_of": AS_OF, "icb": None,
         "provider": provider, "tfc": None, "status": "open", "min_days": None,
-        "max_days": None, "inactive_days": None, "skip": 0, "limit": 1,
+        "max_days": None, "inactive_days": None, "skip": 0, "limit": 1, "after": None,
     }  # fmt: skip
     params.update(bounds)
     records, _, _ = driver.execute_query(q_pw.PATHWAYS_PAGE["WEEKS_WAITING_DESC"], params)
