@@ -24,6 +24,7 @@ from pathlib import Path
 from openfdp.loaders.bulk import BulkFeed, bulk_load
 from openfdp.loaders.pipeline import run_load
 from openfdp.loaders.pipeline_inputs import fingerprint_files, map_context
+from openfdp.loaders.privacy import pseudonymiser_for
 from openfdp.loaders.readers import trust_csv
 from openfdp.ontology import load_ontology
 from openfdp.settings import get_settings
@@ -45,7 +46,8 @@ def main() -> None:
     s = get_settings()
     ontology = load_ontology()
     ctx = map_context(
-        hmac_key=s.privacy.hmac_key.get_secret_value(), domain=s.privacy.domain, ontology=ontology
+        pseudonymiser=pseudonymiser_for(s),
+        ontology=ontology,
     )
     local_server.start(s)
     with tempfile.TemporaryDirectory() as tmp:

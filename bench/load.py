@@ -30,6 +30,7 @@ from openfdp.loaders.model import MappedRecord
 from openfdp.loaders.pipeline import run_load
 from openfdp.loaders.pipeline_batch import RowBatch, buffer_record
 from openfdp.loaders.pipeline_inputs import fingerprint_files, map_context
+from openfdp.loaders.privacy import Pseudonymiser
 from openfdp.loaders.readers import trust_csv
 from openfdp.loaders.validation import OntologyIndex
 from openfdp.ontology import load_ontology
@@ -141,7 +142,9 @@ def main() -> None:
         )
         wipe(driver)
         apply_ontology(driver, ontology)  # constraints and indexes, for both runs
-        ctx = map_context(hmac_key="bench", domain="bench", ontology=ontology)
+        ctx = map_context(
+            pseudonymiser=Pseudonymiser(key=b"bench", domain="bench"), ontology=ontology
+        )
         files = sorted(out.glob("*.csv"))
         with PeakRss() as mem:
             s = run_load(

@@ -22,6 +22,7 @@ from openfdp.cli.load_summary import print_summary
 from openfdp.loaders.bulk import BulkFeed, bulk_load
 from openfdp.loaders.errors import LoaderError
 from openfdp.loaders.pipeline_inputs import map_context
+from openfdp.loaders.privacy import pseudonymiser_for
 from openfdp.store.errors import StoreError
 
 
@@ -56,9 +57,9 @@ def import_cmd(
         raise typer.Exit(ExitCode.USAGE)
     cfg = settings()
     ontology = load_ontology()
+    pseudonymiser = pseudonymiser_for(cfg)  # the one pseudonymiser of this command
     ctx = map_context(
-        hmac_key=cfg.privacy.hmac_key.get_secret_value(),
-        domain=cfg.privacy.domain,
+        pseudonymiser=pseudonymiser,
         ontology=ontology,
     )
     feeds = [
@@ -67,7 +68,7 @@ def import_cmd(
     ]
     try:
         with ExitStack() as stack:
-            sink = evidence_sink(stack, cfg)
+            sink = evidence_sink(stack, cfg, pseudonymiser)
             bar = stack.enter_context(
                 Progress(SpinnerColumn(), TextColumn("records"), BarColumn(), MofNCompleteColumn(),
                          console=err_console, transient=True)

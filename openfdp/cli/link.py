@@ -14,7 +14,6 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from openfdp.cli import link_waterfall
 from openfdp.cli._common import (
     JsonOption,
     as_record,
@@ -23,6 +22,7 @@ from openfdp.cli._common import (
     print_json,
     settings,
 )
+from openfdp.cli.link_report import explain_pair_command, operating_point_rows
 from openfdp.loaders.linkage import (
     EvidenceStore,
     default_path,
@@ -30,9 +30,6 @@ from openfdp.loaders.linkage import (
     pseudonymiser_for,
     run_linkage,
 )
-from openfdp.loaders.linkage.calibrate import measured_precision
-from openfdp.loaders.linkage.config import Thresholds
-from openfdp.loaders.linkage.explain import explain_pair
 from openfdp.store.driver import open_driver
 from openfdp.store.linkage import LinkageError, LinkGraph
 
@@ -150,44 +147,9 @@ def status(as_json: JsonOption = False) -> None:
         (f"model {m.model_version}", "trained" if trained else "not trained yet"),
     ):
         table.add_row(name, str(value))
-    for name, value in _operating_point_rows(point, labels):
+    for name, value in operating_point_rows(point, labels):
         table.add_row(name, value)
     console.print(table)
-
-
-def _operating_point_rows(
-    point: dict[str, float] | None, labels: dict[str, float]
-) -> list[tuple[str, str]]:
-    """The last run's thresholds and expectations, and what review decisions measured."""
-    if point is None:
-        return [("operating point", "none yet (no run has scored pairs)")]
-    rows = [
-        ("auto-link threshold (chosen without labels)", f"p >= {point['match']:.4f}"),
-        ("review band", f"{point['review']:.4f} <= p < {point['match']:.4f}"),
-        ("expected precision of the auto-links", f"{point['expected_precision']:.4f}"),
-        (
-            "expected recall: auto-links / with the review band",
-            f"{point['expected_recall']:.4f} / {point['expected_recall_with_review']:.4f}",
-        ),
-    ]
-    decided = labels["decided"]
-    if decided:
-        rows.append(
-            (
-                "review decisions: accepted / decided (model expected)",
-                f"{labels['accepted']:.0f} / {decided:.0f} ({labels['expected_accepted']:.1f})",
-            )
-        )
-    est = measured_precision(
-        point["expected_precision"], decided, labels["accepted"], labels["expected_accepted"]
-    )
-    rows.append(
-        (
-            "precision of the auto-links, corrected by review labels",
-            "no review decisions yet" if est is None else f"{est:.4f}",
-        )
-    )
-    return rows
 
 
 @app.command()
@@ -207,7 +169,7 @@ def explain(
     from the prior to the match weight, and the decision the rule takes on it.
     """
     if other:
-        _explain_pair(pseudo_id, other, png)
+        explain_pair_command(pseudo_id, other, png)
         return
     s = settings()
     with open_driver(s) as driver:
@@ -289,18 +251,3 @@ def review(
         )
     console.print(table)
     console.print(f"{len(tasks)} task(s)")
-
-
-def _explain_pair(a: str, b: str, png: Path | None) -> None:
-    s = settings()
-    m = load_model(None)
-    with EvidenceStore(default_path(s.state_dir), pseudonymiser_for(s)) as store:
-        point = store.point(m.model_version)
-        th = Thresholds(point["match"], point["review"]) if point else None
-        ex = explain_pair(store, m, s.privacy.domain, a, b, thresholds=th)
-    console.print(f"pair     {a}  {b}  ({ex.record_pairs} record pair(s); the strongest shown)")
-    for line in link_waterfall.text(ex):
-        console.print(line, markup=False, highlight=False)
-    console.print(f"decision {ex.verdict}")
-    if png is not None:
-        console.print(f"waterfall written to {link_waterfall.png(ex, png)}")

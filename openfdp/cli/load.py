@@ -38,6 +38,8 @@ from openfdp.loaders.errors import LoaderError
 from openfdp.loaders.opt_out_snapshot import OptOutListing
 from openfdp.loaders.pipeline import LoadSummary, run_load
 from openfdp.loaders.pipeline_inputs import fingerprint_files, map_context
+from openfdp.loaders.privacy import pseudonymiser_for
+from openfdp.ontology.model import Ontology
 from openfdp.settings import Settings
 from openfdp.store.driver import open_driver
 from openfdp.store.opt_outs import lift_absent_opt_outs
@@ -73,7 +75,7 @@ def load_feed(
     *,
     cfg: Settings,
     driver: Any,
-    ontology: Any,
+    ontology: Ontology,
     source_ods: str | None = None,
     dry_run: bool = False,
     quarantine_dir: Path | None = None,
@@ -82,9 +84,9 @@ def load_feed(
 ) -> LoadSummary:
     """Read one feed and load it, with a progress bar and the linkage evidence store."""
     read = reader_for(feed)
+    pseudonymiser = pseudonymiser_for(cfg)  # the one pseudonymiser of this command
     ctx = map_context(
-        hmac_key=cfg.privacy.hmac_key.get_secret_value(),
-        domain=cfg.privacy.domain,
+        pseudonymiser=pseudonymiser,
         ontology=ontology,
         source_ods=source_ods,
     )
@@ -102,7 +104,7 @@ def load_feed(
     with ExitStack() as stack:
         sink = None
         if not dry_run:
-            sink = evidence_sink(stack, cfg)
+            sink = evidence_sink(stack, cfg, pseudonymiser)
         progress = stack.enter_context(
             Progress(
                 SpinnerColumn(), TextColumn(f"load {feed}"), BarColumn(), MofNCompleteColumn(),

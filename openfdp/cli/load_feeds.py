@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from openfdp.loaders.errors import FeedNotAvailable
+from openfdp.loaders.linkage import EvidenceStore, default_path
 from openfdp.loaders.model import MapContext, Outcome
+from openfdp.loaders.privacy import Pseudonymiser
 from openfdp.loaders.readers import fhir, hl7v2, ods, trust_csv
 from openfdp.settings import Settings
 
@@ -53,12 +55,11 @@ def has_opt_out_extract(feed: str, paths: Sequence[Path]) -> bool:
     return any(extract.name == "opt_outs" for _, extract in plan(paths))
 
 
-def evidence_sink(stack: ExitStack, cfg: Settings) -> Callable[[list[Any]], None] | None:
-    try:
-        from openfdp.loaders.linkage import EvidenceStore, default_path, pseudonymiser_for  # noqa: PLC0415
-    except ImportError:  # linkage not installed in this version: load without it
-        return None
-    store = stack.enter_context(EvidenceStore(default_path(cfg.state_dir), pseudonymiser_for(cfg)))
+def evidence_sink(
+    stack: ExitStack, cfg: Settings, pseudonymiser: Pseudonymiser
+) -> Callable[[list[Any]], None]:
+    """The linkage evidence store of this load, keyed by the load's own pseudonymiser."""
+    store = stack.enter_context(EvidenceStore(default_path(cfg.state_dir), pseudonymiser))
 
     def sink(items: list[Any]) -> None:
         store.add(items)

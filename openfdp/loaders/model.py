@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from openfdp.loaders.privacy import Pseudonymiser
+
 Props = dict[str, Any]
 
 
@@ -153,6 +155,6 @@ class MapContext:
     when the records do not say (``openfdp load ... --source ODS``).
     """
 
-    pseudonymiser: Any  # loaders.privacy.Pseudonymiser (Any keeps this module dependency-free)
+    pseudonymiser: Pseudonymiser
     code_lists: dict[str, dict[str, str]] = field(default_factory=dict)
     source_ods: str | None = None

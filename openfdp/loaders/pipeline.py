@@ -40,8 +40,9 @@ from openfdp.loaders.pipeline_writes import (
 )
 from openfdp.loaders.quarantine import QuarantineFile
 from openfdp.loaders.validation import OntologyIndex
+from openfdp.ontology.model import Ontology
 from openfdp.store.amend import GraphAmender
-from openfdp.store.writer import GraphWriter, OntologyLike
+from openfdp.store.writer import GraphWriter
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def run_load(
     *,
     source: str,
     outcomes: Iterable[Outcome],
-    ontology: OntologyLike,
+    ontology: Ontology,
     input_fingerprint: str,
     quarantine_dir: Path,
     batch_size: int = 2000,

@@ -13,17 +13,17 @@ from pathlib import Path
 
 from openfdp.loaders.model import MapContext
 from openfdp.loaders.privacy import Pseudonymiser
-from openfdp.store.writer import OntologyLike
+from openfdp.ontology.model import Ontology
 
 
 def map_context(
-    *, hmac_key: str, domain: str, ontology: OntologyLike, source_ods: str | None = None
+    *, pseudonymiser: Pseudonymiser, ontology: Ontology, source_ods: str | None = None
 ) -> MapContext:
-    """What every mapper needs: the pseudonymiser (key and domain from settings.privacy)
-    and every code list of the ontology."""
-    schemes = getattr(ontology, "concept_schemes", {})
+    """What every mapper needs: the process's pseudonymiser (built once at the edge, see
+    :func:`openfdp.loaders.privacy.pseudonymiser_for`) and every code list of the ontology."""
+    schemes = ontology.concept_schemes
     return MapContext(
-        pseudonymiser=Pseudonymiser(key=hmac_key.encode(), domain=domain),
+        pseudonymiser=pseudonymiser,
         code_lists={name: dict(codes) for name, codes in schemes.items()},
         source_ods=source_ods,
     )

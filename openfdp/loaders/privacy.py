@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from openfdp.settings import Settings
+
 _NON_DIGITS = re.compile(r"[\s-]")
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 _OUTWARD = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
@@ -134,3 +136,11 @@ class Pseudonymiser:
 def content_hash(canonical: str | bytes) -> str:
     data = canonical.encode() if isinstance(canonical, str) else canonical
     return hashlib.sha256(data).hexdigest()
+
+
+def pseudonymiser_for(settings: Settings) -> Pseudonymiser:
+    """The one pseudonymiser of a process, from ``settings.privacy`` (key and domain); built at
+    the edge (a command, the API's start) and passed down to the mappers and the linkage."""
+    return Pseudonymiser(
+        key=settings.privacy.hmac_key.get_secret_value().encode(), domain=settings.privacy.domain
+    )

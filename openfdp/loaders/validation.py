@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from openfdp.loaders.model import MappedRecord
-from openfdp.store.writer import OntologyLike
+from openfdp.ontology.model import Ontology
 
 #: properties every record-level node may carry whatever its class (docs/graph-model.md)
 COMMON_PROPS = frozenset({"provider_ods"})
@@ -76,7 +76,7 @@ COERCE: dict[str, Callable[[Any], Any]] = {
 class OntologyIndex:
     """Allowed keys and properties per label and relationship type (computed once)."""
 
-    def __init__(self, ontology: OntologyLike) -> None:
+    def __init__(self, ontology: Ontology) -> None:
         self._keys: dict[str, frozenset[str]] = {}
         self._props: dict[str, frozenset[str]] = {}
         self._types: dict[str, dict[str, str]] = {}

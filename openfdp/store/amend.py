@@ -17,8 +17,9 @@ from typing import Any
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 
 from neo4j import Driver, ManagedTransaction, unit_of_work
+from openfdp.ontology.model import Ontology
 from openfdp.store.errors import ConnectionFailed
-from openfdp.store.writer import OntologyLike, UnknownName, WriteFailed, _q, labels_of
+from openfdp.store.writer import UnknownName, WriteFailed, _q, labels_of
 
 PERSON = "PseudonymisedPerson"
 
@@ -64,7 +65,7 @@ class GraphAmender:
     def __init__(
         self,
         driver: Driver,
-        ontology: OntologyLike,
+        ontology: Ontology,
         *,
         database: str = "neo4j",
         metadata: Mapping[str, str] | None = None,

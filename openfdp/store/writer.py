@@ -21,11 +21,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 
 from neo4j import Driver, ManagedTransaction, Query, unit_of_work
+from openfdp.ontology.model import Ontology
 from openfdp.store.errors import ConnectionFailed, StoreError
 
 NODE_MERGE = (
@@ -48,25 +49,6 @@ BARE_REL_CREATE = (
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _UNIQUE_TYPES = frozenset({"UNIQUENESS", "NODE_KEY", "NODE_PROPERTY_UNIQUENESS"})
-
-
-class NodeTypeLike(Protocol):
-    @property
-    def labels(self) -> Any: ...  # all labels of the class (itself and its superclasses)
-
-    @property
-    def key(self) -> Any: ...  # key property names
-
-
-class OntologyLike(Protocol):
-    @property
-    def node_types(self) -> Mapping[str, Any]: ...
-
-    @property
-    def rel_types(self) -> Mapping[str, Any]: ...
-
-    @property
-    def version(self) -> Any: ...
 
 
 class SchemaNotApplied(StoreError):
@@ -111,7 +93,7 @@ def _q(name: str) -> str:
     return f"`{name}`"
 
 
-def labels_of(ontology: OntologyLike, label: str) -> tuple[str, ...]:
+def labels_of(ontology: Ontology, label: str) -> tuple[str, ...]:
     """The label itself first, then its superclass labels, as the ontology defines them."""
     nt = ontology.node_types.get(label)
     if nt is None:
@@ -139,7 +121,7 @@ class GraphWriter:
     def __init__(
         self,
         driver: Driver,
-        ontology: OntologyLike,
+        ontology: Ontology,
         *,
         database: str = "neo4j",
         metadata: Mapping[str, str] | None = None,

@@ -18,6 +18,7 @@ from openfdp.loaders.bulk import BulkFeed, DatabaseNotEmpty, bulk_load
 from openfdp.loaders.generate import generate
 from openfdp.loaders.pipeline import run_load
 from openfdp.loaders.pipeline_inputs import fingerprint_files, map_context
+from openfdp.loaders.privacy import Pseudonymiser
 from openfdp.loaders.readers import hl7v2, ods, trust_csv
 from openfdp.ontology import Ontology, load_ontology
 from openfdp.settings import REFERENCE_DATA_DIR, Settings
@@ -70,7 +71,9 @@ def test_bulk_import_gives_the_graph_of_the_incremental_load(
     clean_graph: Driver, ontology: Ontology, feeds: list[BulkFeed], bulk_settings: Settings,
     tmp_path: Path,
 ) -> None:  # fmt: skip
-    ctx = map_context(hmac_key="bulk-test-key", domain="bulk-test", ontology=ontology)
+    ctx = map_context(
+        pseudonymiser=Pseudonymiser(key=b"bulk-test-key", domain="bulk-test"), ontology=ontology
+    )
     apply_ontology(clean_graph, ontology)
     incremental = {}
     for feed in feeds:

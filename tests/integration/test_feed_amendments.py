@@ -16,6 +16,7 @@ from neo4j import Driver
 from openfdp.loaders.model import MapContext, Outcome
 from openfdp.loaders.pipeline import LoadSummary, run_load
 from openfdp.loaders.pipeline_inputs import fingerprint_files, map_context
+from openfdp.loaders.privacy import Pseudonymiser
 from openfdp.loaders.readers import fhir, hl7v2
 from openfdp.ontology import Ontology, load_ontology
 from openfdp.store.fingerprint import graph_fingerprint
@@ -38,7 +39,9 @@ def graph(clean_graph: Driver, ontology: Ontology) -> Driver:
 
 def load(driver: Driver, ontology: Ontology, path: Path, reader: Reader) -> LoadSummary:
     ctx = map_context(
-        hmac_key="test-key", domain="test-domain", ontology=ontology, source_ods="RCB"
+        pseudonymiser=Pseudonymiser(key=b"test-key", domain="test-domain"),
+        ontology=ontology,
+        source_ods="RCB",
     )
     summary = run_load(
         driver,
@@ -128,7 +131,9 @@ def test_a40_without_a_prior_identifier_is_quarantined(
     graph: Driver, ontology: Ontology, tmp_path: Path
 ) -> None:
     path = write(tmp_path, "bad.hl7", adt("A40", "B1", "NEW88", extra="MRG|"))
-    ctx = map_context(hmac_key="k", domain="d", ontology=ontology, source_ods="RCB")
+    ctx = map_context(
+        pseudonymiser=Pseudonymiser(key=b"k", domain="d"), ontology=ontology, source_ods="RCB"
+    )
     [outcome] = list(hl7v2.outcomes([path], ctx))
     assert getattr(outcome, "field", None) == "MRG-1"
     assert "no prior patient identifier" in getattr(outcome, "reason", "")
@@ -244,6 +249,6 @@ def test_fhir_transaction_delete_removes_the_resource_facts(
 def test_fhir_conditional_delete_is_quarantined(ontology: Ontology, tmp_path: Path) -> None:
     path = tmp_path / "cond.json"
     path.write_text(bundle({"request": {"method": "DELETE", "url": "Patient?identifier=x|1"}}))
-    ctx = map_context(hmac_key="k", domain="d", ontology=ontology)
+    ctx = map_context(pseudonymiser=Pseudonymiser(key=b"k", domain="d"), ontology=ontology)
     [outcome] = list(fhir.outcomes([path], ctx))
     assert "conditional DELETE" in getattr(outcome, "reason", "")

@@ -15,7 +15,7 @@ from neo4j import Driver
 from openfdp.loaders.model import MapContext, MappedRecord, Outcome, Rejection, Skipped
 from openfdp.loaders.pipeline import LoadSummary, run_load
 from openfdp.loaders.pipeline_inputs import fingerprint_files, map_context
-from openfdp.loaders.privacy import looks_like_valid_nhs_number
+from openfdp.loaders.privacy import Pseudonymiser, looks_like_valid_nhs_number
 from openfdp.loaders.readers import fhir, hl7v2, ods
 from openfdp.ontology import Ontology, load_ontology
 from openfdp.settings import REPO_ROOT
@@ -56,7 +56,9 @@ def files(paths: list[Path]) -> list[Path]:
 def load(
     driver: Driver, ontology: Ontology, qdir: Path, source: str, reader: Reader, paths: list[Path]
 ) -> tuple[LoadSummary, Counter[str]]:
-    ctx = map_context(hmac_key="test-key", domain="test-domain", ontology=ontology)
+    ctx = map_context(
+        pseudonymiser=Pseudonymiser(key=b"test-key", domain="test-domain"), ontology=ontology
+    )
     expected = Counter(type(o).__name__ for o in reader(paths, ctx))
     summary = run_load(
         driver,

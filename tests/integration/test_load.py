@@ -16,6 +16,7 @@ from openfdp.loaders.generate import generate
 from openfdp.loaders.model import MappedRecord, NodeRow, Outcome, Skipped
 from openfdp.loaders.pipeline import LoadSummary, run_load
 from openfdp.loaders.pipeline_inputs import fingerprint_files, map_context
+from openfdp.loaders.privacy import Pseudonymiser
 from openfdp.loaders.readers import trust_csv
 from openfdp.ontology import Ontology, load_ontology
 from openfdp.settings import REPO_ROOT
@@ -48,7 +49,9 @@ def graph(clean_graph: Driver, ontology: Ontology) -> Driver:
 def load(
     driver: Driver, ontology: Ontology, paths: list[Path], qdir: Path, **kw: object
 ) -> LoadSummary:
-    ctx = map_context(hmac_key="test-key", domain="test-domain", ontology=ontology)
+    ctx = map_context(
+        pseudonymiser=Pseudonymiser(key=b"test-key", domain="test-domain"), ontology=ontology
+    )
     files = [p for root in paths for p in (sorted(root.glob("*.csv")) if root.is_dir() else [root])]
     return run_load(
         driver,
@@ -158,7 +161,9 @@ def test_killed_load_rerun_equals_one_clean_load(
     graph.execute_query(
         "MATCH (n) WHERE NOT n:CodedConcept AND NOT n:OntologyVersion DETACH DELETE n"
     )
-    ctx = map_context(hmac_key="test-key", domain="test-domain", ontology=ontology)
+    ctx = map_context(
+        pseudonymiser=Pseudonymiser(key=b"test-key", domain="test-domain"), ontology=ontology
+    )
     files = sorted(extracts.glob("*.csv"))
     with pytest.raises(Killed):
         run_load(

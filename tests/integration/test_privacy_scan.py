@@ -15,7 +15,7 @@ from neo4j import Driver
 from openfdp.loaders.generate import generate
 from openfdp.loaders.pipeline import run_load
 from openfdp.loaders.pipeline_inputs import fingerprint_files, map_context
-from openfdp.loaders.privacy import looks_like_valid_nhs_number, normalise_postcode
+from openfdp.loaders.privacy import Pseudonymiser, looks_like_valid_nhs_number, normalise_postcode
 from openfdp.loaders.readers import trust_csv
 from openfdp.ontology import load_ontology
 from openfdp.settings import REPO_ROOT
@@ -69,7 +69,9 @@ def test_no_identifier_reaches_the_graph_logs_or_quarantine(
     ontology = load_ontology()
     apply_ontology(clean_graph, ontology)
     qdir = tmp_path / "quarantine"
-    ctx = map_context(hmac_key="scan-key", domain="scan", ontology=ontology)
+    ctx = map_context(
+        pseudonymiser=Pseudonymiser(key=b"scan-key", domain="scan"), ontology=ontology
+    )
     summary = run_load(
         clean_graph, source="csv", outcomes=trust_csv.outcomes([extracts], ctx), ontology=ontology,
         input_fingerprint=fingerprint_files(sorted(extracts.glob("*.csv"))), quarantine_dir=qdir,

@@ -18,6 +18,7 @@ from openfdp.loaders.generate import generate
 from openfdp.loaders.model import MapContext, Outcome
 from openfdp.loaders.pipeline import run_load
 from openfdp.loaders.pipeline_inputs import fingerprint_files, map_context
+from openfdp.loaders.privacy import Pseudonymiser
 from openfdp.loaders.readers import fhir, hl7v2, ods, trust_csv
 from openfdp.ontology import Ontology, load_ontology
 from openfdp.ontology.compile import ontology_graph, shapes_graph
@@ -32,7 +33,9 @@ Reader = Callable[[Sequence[Path], MapContext], Iterator[Outcome]]
 
 
 def load(driver: Driver, ontology: Ontology, name: str, reader: Reader, paths: list[Path]) -> None:
-    ctx = map_context(hmac_key="test-key", domain="test-domain", ontology=ontology)
+    ctx = map_context(
+        pseudonymiser=Pseudonymiser(key=b"test-key", domain="test-domain"), ontology=ontology
+    )
     files = [f for p in paths for f in (sorted(p.rglob("*")) if p.is_dir() else [p]) if f.is_file()]
     summary = run_load(
         driver,

@@ -38,13 +38,16 @@ from openfdp.loaders.formats_data import EXTRACTS as FORMATS
 from openfdp.loaders.model import MapContext, MappedRecord, Outcome, Rejection, Skipped
 from openfdp.loaders.pipeline import LoadSummary, run_load
 from openfdp.loaders.pipeline_inputs import map_context
+from openfdp.loaders.privacy import Pseudonymiser
 from openfdp.loaders.readers import fhir, hl7v2, trust_csv
 from openfdp.ontology import Ontology, load_ontology
 
 pytestmark = pytest.mark.unit
 
 ONTOLOGY: Ontology = load_ontology()
-CTX: MapContext = map_context(hmac_key="bad-input-key", domain="bad-input", ontology=ONTOLOGY)
+CTX: MapContext = map_context(
+    pseudonymiser=Pseudonymiser(key=b"bad-input-key", domain="bad-input"), ontology=ONTOLOGY
+)
 COMMON = settings(
     deadline=None,
     suppress_health_check=[

@@ -38,6 +38,7 @@ from neo4j import Driver
 from openfdp.loaders.generate import generate
 from openfdp.loaders.pipeline import run_load
 from openfdp.loaders.pipeline_inputs import fingerprint_files, map_context
+from openfdp.loaders.privacy import Pseudonymiser
 from openfdp.loaders.readers import ods, trust_csv
 from openfdp.ontology import load_ontology
 from openfdp.services.audit import audit_dir
@@ -99,8 +100,10 @@ def _load_demo(driver: Driver, settings: Settings, demo: Path, qdir: Path) -> No
     ontology = load_ontology()
     apply_ontology(driver, ontology)
     ctx = map_context(
-        hmac_key=settings.privacy.hmac_key.get_secret_value(),
-        domain=settings.privacy.domain,
+        pseudonymiser=Pseudonymiser(
+            key=settings.privacy.hmac_key.get_secret_value().encode(),
+            domain=settings.privacy.domain,
+        ),
         ontology=ontology,
     )
     ods_dir = DATA / "nhs-ods-jhau-nhs-spend"

@@ -6,8 +6,9 @@ keeps keyed tokens and Bloom-filter encodings, and the graph receives only the o
 """
 
 from openfdp.loaders.linkage.config import LinkageModel, Thresholds, load_model
-from openfdp.loaders.linkage.run import LinkSummary, pseudonymiser_for, run_linkage, score
+from openfdp.loaders.linkage.run import LinkSummary, run_linkage, score
 from openfdp.loaders.linkage.store import EvidenceStore, default_path
+from openfdp.loaders.privacy import pseudonymiser_for
 
 __all__ = [
     "EvidenceStore",

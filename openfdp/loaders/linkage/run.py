@@ -29,7 +29,7 @@ from openfdp.loaders.linkage.clusters import PersonPair, UnionFind
 from openfdp.loaders.linkage.config import LinkageModel, Thresholds, load_model
 from openfdp.loaders.linkage.decide import Decisions, best_pairs, decide
 from openfdp.loaders.linkage.store import EvidenceStore, default_path
-from openfdp.loaders.privacy import Pseudonymiser
+from openfdp.loaders.privacy import pseudonymiser_for
 from openfdp.settings import Settings
 from openfdp.store.linkage import LinkGraph, task_id
 
@@ -37,12 +37,6 @@ log = logging.getLogger("openfdp.linkage")
 
 Progress = Callable[[str, float], None]
 """Called with a step description and the fraction of the run done (0..1)."""
-
-
-def pseudonymiser_for(settings: Settings) -> Pseudonymiser:
-    return Pseudonymiser(
-        key=settings.privacy.hmac_key.get_secret_value().encode(), domain=settings.privacy.domain
-    )
 
 
 @dataclass
