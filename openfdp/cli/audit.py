@@ -118,15 +118,8 @@ def who_accessed_cmd(
 ) -> None:
     """Who looked at this person: subject, organisation, purpose and time of each access."""
     events = list(who_accessed(_log(), pseudo_id.strip().lower()))
-    if as_json:
-        for e in events:
-            typer.echo(json.dumps(e))
-        return
-    table = _table(f"accesses to {pseudo_id[:12]}…")
-    for e in events:
-        _row(table, e)
-    console.print(table)
-    console.print(f"{len(events)} accesses found.")
+    if _print_events(events, f"accesses to {pseudo_id[:12]}…", as_json=as_json):
+        console.print(f"{len(events)} accesses found.")
 
 
 @app.command()
@@ -135,12 +128,18 @@ def tail(
     as_json: bool = typer.Option(False, "--json", help="One JSON event per line."),
 ) -> None:
     """The newest events."""
-    events = deque(_log().events(), maxlen=n)
+    events = list(deque(_log().events(), maxlen=n))
+    _print_events(events, f"last {len(events)} audit events", as_json=as_json)
+
+
+def _print_events(events: list[dict[str, object]], title: str, *, as_json: bool) -> bool:
+    """One JSON event per line, or a table; True when the table was printed."""
     if as_json:
         for e in events:
             typer.echo(json.dumps(e))
-        return
-    table = _table(f"last {len(events)} audit events")
+        return False
+    table = _table(title)
     for e in events:
         _row(table, e)
     console.print(table)
+    return True
