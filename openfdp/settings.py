@@ -119,6 +119,31 @@ class ApiSettings(BaseModel):
     log_level: str = "INFO"
 
 
+class InstanceSettings(BaseModel):
+    """What this instance is in a federated deployment (docs/federation.md).
+
+    ``central`` is the single-graph deployment (every trust's extracts loaded into one
+    graph); a ``trust`` instance loads only its own trust's extracts and shares data products
+    under agreements; an ``ics`` instance imports those products and links across senders.
+    """
+
+    role: Literal["central", "trust", "ics"] = "central"
+    ods: str | None = Field(default=None, description="ODS code of the trust or ICB it serves")
+
+
+class ShareSettings(BaseModel):
+    """Keys and folders for sharing data products between instances (never in the graph)."""
+
+    keys_dir: Path | None = Field(
+        default=None, description="Signing key and peers' public keys; default <state_dir>/keys"
+    )
+    # The key shared for linkage within one ICS: every trust in it encodes linkage evidence
+    # (tokens, Bloom filters) under this key and domain, so products from different trusts
+    # can be linked at the ICS. Default: the pseudonymisation key and domain (central mode).
+    linkage_key: SecretStr | None = None
+    linkage_domain: str | None = None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="OPENFDP_",
@@ -132,6 +157,8 @@ class Settings(BaseSettings):
     neo4j: Neo4jSettings = Neo4jSettings()
     privacy: PrivacySettings = PrivacySettings()
     api: ApiSettings = ApiSettings()
+    instance: InstanceSettings = InstanceSettings()
+    share: ShareSettings = ShareSettings()
 
     @model_validator(mode="before")
     @classmethod
