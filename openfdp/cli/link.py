@@ -7,6 +7,7 @@ no identifying value is ever printed.
 from __future__ import annotations
 
 import logging
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -36,6 +37,12 @@ from openfdp.store.linkage import LinkageError, LinkGraph
 # the driver logs schema hints (e.g. "label does not exist" on a graph not linked yet)
 logging.getLogger("neo4j.notifications").setLevel(logging.ERROR)
 
+
+class Engine(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
 app = typer.Typer(
     help="Link records of the same person across trusts and sources.", no_args_is_help=True
 )
@@ -43,12 +50,19 @@ app = typer.Typer(
 
 @app.command()
 def run(
+    *,
     retrain: bool = typer.Option(False, help="Train the model again on all stored evidence."),
     full: bool = typer.Option(False, help="Score every pair again, not only new evidence."),
     model: Annotated[
         Path | None, typer.Option(help="A linkage model file (default: default.json).")
     ] = None,
-    threads: int = typer.Option(1, min=1, help="DuckDB threads."),
+    threads: Annotated[
+        int | None, typer.Option(min=1, help="DuckDB threads (default OPENFDP_LINKAGE__THREADS).")
+    ] = None,
+    engine: Annotated[
+        Engine | None,
+        typer.Option(help="duckdb (in-process) or spark (default OPENFDP_LINKAGE__ENGINE)."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Link new evidence against existing persons; write links, review tasks and clusters."""
@@ -76,6 +90,7 @@ def run(
             retrain=retrain,
             full=full,
             threads=threads,
+            engine_name=engine.value if engine else None,
         )
     for warning in summary.warnings:
         err_console.print(f"[yellow]warning:[/yellow] {warning}")

@@ -1,4 +1,8 @@
-"""Splink (DuckDB backend) over encoded evidence: train a model, score candidate pairs.
+"""Splink over encoded evidence: train a model, score candidate pairs.
+
+The SQL engine is a small choice (:class:`EngineConfig`): DuckDB in this process (the
+default, :mod:`engine_duckdb`) or Spark (:mod:`engine_spark`), with one model definition
+and one SQL rewriting for both (:mod:`engine_sql`).
 
 Input is a pandas frame of encoded rows (see :mod:`openfdp.loaders.linkage.encode`) plus
 ``record_id``, ``person_id``, ``nhs_verified`` and ``pending``. Nothing here sees a raw
@@ -11,24 +15,24 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
-import numpy as np
 import pandas as pd
-from splink import DuckDBAPI, Linker
 
 from openfdp.loaders.linkage.config import LinkageModel
-from openfdp.loaders.linkage.encode import BLOOM_BITS, BLOOM_COLUMNS, TOKEN_COLUMNS
+from openfdp.loaders.linkage.engine_duckdb import _connection
+from openfdp.loaders.linkage.engine_sql import (
+    Backend,
+    EngineConfig,
+    expand_dice,
+    open_backend,
+)
 
 _EXCLUDE = "l.person_id <> r.person_id AND NOT (l.nhs_verified AND r.nhs_verified)"
 _PENDING = "(l.pending OR r.pending)"
-_TABLE = "linkage_input"
-_WORDS = BLOOM_BITS // 64
-_DICE = re.compile(r"dice\(\s*(\w+)_(l|r)\s*,\s*(\w+)_(l|r)\s*\)")
+__all__ = ["EngineConfig", "ScoredPair", "TrainingFailed", "_connection", "expand_dice"]
 log = logging.getLogger("openfdp.linkage")
 
 Progress = Callable[[str], None]
@@ -51,59 +55,8 @@ class ScoredPair:
     weights: tuple[float, ...] = ()  # match weight of each comparison, in the same order
 
 
-def _prepare(frame: pd.DataFrame) -> pd.DataFrame:
-    """Integer columns for DuckDB: each token as a 64-bit integer (cheaper to compare and
-    hash than its hex text), each Bloom filter as 64-bit words (``gn_bf0`` .. ``gn_bf7``)."""
-    out = frame.drop(columns=list(BLOOM_COLUMNS))
-    for col in TOKEN_COLUMNS:
-        cells = frame[col]
-        present = cells.notna().to_numpy()
-        hexes = "".join(cells[present].astype(str))
-        # 16 hex digits -> unsigned 64 bits -> the same bits as a signed BIGINT
-        values = np.zeros(len(cells), dtype=np.int64)
-        values[present] = np.frombuffer(bytes.fromhex(hexes), dtype=">u8").view(">i8")
-        out[col] = pd.arrays.IntegerArray(values, ~present)
-    empty = bytes(BLOOM_BITS // 8)
-    for col in BLOOM_COLUMNS:
-        cells = frame[col]
-        blobs = b"".join(bytes(v) if isinstance(v, bytes | bytearray) else empty for v in cells)
-        words = np.frombuffer(blobs, dtype=">u8").reshape(-1, _WORDS).astype(np.uint64)
-        for k in range(_WORDS):
-            out[f"{col}{k}"] = words[:, k]
-    return out
-
-
-def _dice_sql(match: re.Match[str]) -> str:
-    (a, sa), (b, sb) = match.group(1, 2), match.group(3, 4)
-    common = " + ".join(
-        f"CAST(bit_count({a}{k}_{sa} & {b}{k}_{sb}) AS INTEGER)" for k in range(_WORDS)
-    )
-    return f"(2.0 * ({common}) / ({a}_n_{sa} + {b}_n_{sb}))"
-
-
-def expand_dice(settings: dict[str, Any]) -> dict[str, Any]:
-    """Rewrite ``dice(x_bf_l, y_bf_r)`` in comparison levels into SQL over the filter words."""
-    out: dict[str, Any] = json.loads(json.dumps(settings))
-    for comparison in out.get("comparisons", []):
-        for level in comparison["comparison_levels"]:
-            level["sql_condition"] = _DICE.sub(_dice_sql, level["sql_condition"])
-    return out
-
-
-def _connection(frame: pd.DataFrame, threads: int) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(":memory:")
-    con.execute(f"SET threads = {int(threads)}").fetchall()
-    con.register("linkage_frame", _prepare(frame))
-    con.execute("CREATE TABLE linkage_input AS SELECT * FROM linkage_frame").fetchall()
-    con.unregister("linkage_frame")
-    return con
-
-
-def _linker(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> Any:
-    db_api = DuckDBAPI(connection=con)
-    sdf = db_api.register(_TABLE, table_name="evidence")
-    logging.getLogger("splink").setLevel(logging.ERROR)
-    return Linker(sdf, expand_dice(settings), log_level=None)
+def _linker(backend: Backend, settings: dict[str, Any]) -> Any:
+    return backend.linker(expand_dice(settings))
 
 
 def _base_settings(model: LinkageModel) -> dict[str, Any]:
@@ -114,11 +67,17 @@ def _base_settings(model: LinkageModel) -> dict[str, Any]:
 
 
 def train(
-    frame: pd.DataFrame, model: LinkageModel, *, threads: int = 1, progress: Progress | None = None
+    frame: pd.DataFrame,
+    model: LinkageModel,
+    *,
+    threads: int = 1,
+    progress: Progress | None = None,
+    engine: EngineConfig | None = None,
 ) -> dict[str, Any]:
     """Estimate the prior, u (random sampling) and m (EM); return the trained Splink settings.
 
-    Raises :class:`TrainingFailed` when there are too few rows or Splink cannot fit the model.
+    Raises :class:`TrainingFailed` when there are too few rows or Splink cannot fit the model,
+    and :class:`~openfdp.store.linkage.LinkageError` when the engine is not available.
     """
     say = progress or (lambda _msg: None)
     if len(frame) < model.min_records:
@@ -126,9 +85,9 @@ def train(
             f"{len(frame)} comparable records, fewer than the {model.min_records} the model "
             "needs to be trained"
         )
-    con = _connection(frame, threads)
+    backend = open_backend(frame, engine or EngineConfig(threads=threads))
     try:
-        linker = _linker(con, _base_settings(model))
+        linker = _linker(backend, _base_settings(model))
         training = model.training
         say("estimating the prior")
         prior = training["prior"]
@@ -153,7 +112,7 @@ def train(
                 # a failed session can leave the linker half-updated: go back to the last
                 # good state
                 good = {k: v for k, v in json.loads(json.dumps(state)).items() if k != "linker_uid"}
-                linker = _linker(con, good)
+                linker = _linker(backend, good)
                 continue
             state = dict(linker.misc.save_model_to_json())
             fitted += 1
@@ -162,10 +121,10 @@ def train(
         trained = state
     except TrainingFailed:
         raise
-    except Exception as exc:  # Splink/DuckDB raise many types; the run must still complete
+    except Exception as exc:  # Splink and its engines raise many types; the run must complete
         raise TrainingFailed(f"Splink could not fit the model ({type(exc).__name__})") from exc
     finally:
-        con.close()
+        backend.close()
     return trained
 
 
@@ -182,7 +141,7 @@ def compare_persons(
     settings["blocking_rules_to_generate_predictions"] = [
         "l.explain_key = r.explain_key AND l.person_id <> r.person_id"
     ]
-    return _scored(marked, model, settings, None, threads=1)
+    return _scored(marked, model, settings, None, EngineConfig())
 
 
 def predict(
@@ -192,6 +151,7 @@ def predict(
     *,
     pending_only: bool,
     threads: int = 1,
+    engine: EngineConfig | None = None,
 ) -> list[ScoredPair]:
     """Score blocked pairs with a trained model.
 
@@ -204,7 +164,7 @@ def predict(
         for rule in model.splink["blocking_rules_to_generate_predictions"]
     ]
     keep = min(model.thresholds.review, model.decision.cluster_floor)
-    return _scored(frame, model, settings, keep, threads)
+    return _scored(frame, model, settings, keep, engine or EngineConfig(threads=threads))
 
 
 def _scored(
@@ -212,25 +172,23 @@ def _scored(
     model: LinkageModel,
     settings: dict[str, Any],
     keep: float | None,
-    threads: int,
+    engine: EngineConfig,
 ) -> list[ScoredPair]:
     settings["additional_columns_to_retain"] = ["person_id"]
     settings["retain_intermediate_calculation_columns"] = True
     # the comparison vector (gamma_*) comes only with the matching columns
     settings["retain_matching_columns"] = True
     settings.pop("linker_uid", None)
-    con = _connection(frame, threads)
+    backend = open_backend(frame, engine)
     try:
-        linker = _linker(con, settings)
+        linker = _linker(backend, settings)
         result = linker.inference.predict(threshold_match_probability=keep, warning_mode="never")
         names = model.comparison_names
-        cols = ", ".join([f'"mw_{n}"' for n in names] + [f'"gamma_{n}"' for n in names])
-        rows = con.execute(
-            "SELECT record_id_l, record_id_r, person_id_l, person_id_r, match_probability, "  # noqa: S608
-            f"match_weight, {cols} FROM {result.physical_name}"
-        ).fetchall()
+        cols = [f"mw_{n}" for n in names] + [f"gamma_{n}" for n in names]
+        base = ["record_id_l", "record_id_r", "person_id_l", "person_id_r"]
+        rows = backend.rows(result, [*base, "match_probability", "match_weight", *cols])
     finally:
-        con.close()
+        backend.close()
     k = len(names)
     return [
         ScoredPair(

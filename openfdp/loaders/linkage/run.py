@@ -28,15 +28,38 @@ from openfdp.loaders.linkage.calibrate import OperatingPoint, choose_thresholds,
 from openfdp.loaders.linkage.clusters import PersonPair, UnionFind
 from openfdp.loaders.linkage.config import LinkageModel, Thresholds, load_model
 from openfdp.loaders.linkage.decide import Decisions, best_pairs, decide
+from openfdp.loaders.linkage.engine_sql import EngineConfig, EngineName
 from openfdp.loaders.linkage.store import EvidenceStore, default_path
 from openfdp.loaders.privacy import pseudonymiser_for
 from openfdp.settings import Settings
-from openfdp.store.linkage import LinkGraph, task_id
+from openfdp.store.linkage import LinkageError, LinkGraph, task_id
 
 log = logging.getLogger("openfdp.linkage")
 
 Progress = Callable[[str, float], None]
 """Called with a step description and the fraction of the run done (0..1)."""
+
+
+def engine_config(
+    settings: Settings, name: str | None = None, threads: int | None = None
+) -> EngineConfig:
+    """The engine of the settings (``OPENFDP_LINKAGE__*``), or the one a command asks for."""
+    ls = settings.linkage
+    chosen: EngineName
+    if name is None:
+        chosen = ls.engine
+    elif name in ("duckdb", "spark"):
+        chosen = "spark" if name == "spark" else "duckdb"
+    else:
+        raise LinkageError(f"unknown linkage engine {name!r} (duckdb or spark)")
+    return EngineConfig(
+        name=chosen,
+        threads=threads or ls.threads,
+        spark_master=ls.spark_master,
+        spark_partitions=ls.spark_partitions,
+        spark_conf=tuple(sorted(ls.spark_conf.items())),
+        work_dir=ls.spark_dir or settings.state_dir / "linkage" / "spark",
+    )
 
 
 @dataclass
@@ -103,6 +126,7 @@ def score(
     full: bool = False,
     threads: int = 1,
     progress: Progress | None = None,
+    engine_cfg: EngineConfig | None = None,
 ) -> Scoring:
     """Steps 1-3 without the graph: person pairs at or above the review threshold."""
     say = progress or (lambda _s, _f: None)
@@ -118,7 +142,9 @@ def score(
     trained_now = False
     if trained is None:
         try:
-            trained = engine.train(frame, model, threads=threads, progress=lambda s: say(s, 0.3))
+            trained = engine.train(
+                frame, model, threads=threads, progress=lambda s: say(s, 0.3), engine=engine_cfg
+            )
         except engine.TrainingFailed as exc:
             msg = f"probabilistic linkage skipped: {exc}; deterministic linkage only"
             log.warning(msg)
@@ -141,7 +167,9 @@ def score(
             "probabilistic", [], len(frame), pending, trained_now, upto, [], verified, records_of
         )
     say("scoring candidate pairs", 0.6)
-    scored = engine.predict(frame, model, trained, pending_only=not rescore_all, threads=threads)
+    scored = engine.predict(
+        frame, model, trained, pending_only=not rescore_all, threads=threads, engine=engine_cfg
+    )
     probs = [p.match_probability for p in best_pairs(scored).values()]
     thresholds = choose_thresholds(probs, model.thresholds, model.decision)
     return Scoring(
@@ -166,7 +194,8 @@ def run_linkage(
     model_path: Path | None = None,
     retrain: bool = False,
     full: bool = False,
-    threads: int = 1,
+    threads: int | None = None,
+    engine_name: str | None = None,
 ) -> LinkSummary:
     """Link the evidence stored for the settings' domain and write the outcome to Neo4j."""
     t0 = time.monotonic()
@@ -174,9 +203,10 @@ def run_linkage(
     model = load_model(model_path)
     domain = settings.privacy.domain
     graph = LinkGraph(driver, settings.neo4j.database)
+    cfg = engine_config(settings, engine_name, threads)
     with EvidenceStore(default_path(settings.state_dir), pseudonymiser_for(settings)) as store:
         scoring = score(
-            store, model, domain, retrain=retrain, full=full, threads=threads, progress=say
+            store, model, domain, retrain=retrain, full=full, progress=say, engine_cfg=cfg
         )
         say("writing links and review tasks", 0.8)
         summary = _write(graph, domain, model, scoring)
