@@ -23,11 +23,28 @@ gate() {
   echo "==> $name"
   if ! "$@"; then failed+=("$name"); fi
 }
+# The Spark linkage engine's equivalence tests need no Neo4j, only a JVM of their own, and
+# most of their time is Spark scheduling its jobs; on a whole run they go beside the other
+# gates (a pytest process of their own) instead of after them.
+spark_tests=tests/integration/test_linkage_spark.py
+spark_pid=""
+if [ $# -eq 0 ]; then
+  spark_log="$(mktemp)"
+  pytest "$spark_tests" -q -p no:cacheprovider >"$spark_log" 2>&1 &
+  spark_pid=$!
+  set -- --ignore="$spark_tests"
+fi
+
 gate "ruff check" ruff check .
 gate "ruff format --check" ruff format --check .
 gate "mypy --strict" mypy --strict openfdp
 gate "import-linter" lint-imports
 gate "pytest" pytest "$@"
+if [ -n "$spark_pid" ]; then
+  echo "==> pytest $spark_tests (run beside the others)"
+  if wait "$spark_pid"; then tail -n 1 "$spark_log"; else cat "$spark_log"; failed+=("pytest (Spark)"); fi
+  rm -f "$spark_log"
+fi
 
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED: ${failed[*]}" >&2

@@ -41,17 +41,25 @@ from openfdp.store.linkage import LinkageError
 
 pytestmark = pytest.mark.integration
 
-# the default model with EM stopped after a few iterations: the same for both engines, and
-# each Spark EM iteration is several Spark jobs (the test stays short on two cores)
+# the default model with EM run for exactly four iterations on both engines: each Spark EM
+# iteration is several Spark jobs (the test stays short on two cores), and with the
+# convergence test off neither engine can stop one iteration earlier than the other (a
+# parameter change near the 1e-4 threshold would otherwise decide it by rounding)
 _DEFAULT = load_model()
-MODEL = dataclasses.replace(_DEFAULT, splink={**_DEFAULT.splink, "max_iterations": 4})
+MODEL = dataclasses.replace(
+    _DEFAULT, splink={**_DEFAULT.splink, "max_iterations": 4, "em_convergence": 0.0}
+)
 FEBRL_PAIRS = 200  # originals and their duplicates: 400 records, 200 true links
 
 
 @pytest.fixture(scope="session")
 def spark_engine(tmp_path_factory: pytest.TempPathFactory) -> EngineConfig:
+    # one partition: at a few hundred records Spark's per-task scheduling is the cost
     cfg = EngineConfig(
-        name="spark", spark_master="local[2]", work_dir=tmp_path_factory.mktemp("spark")
+        name="spark",
+        spark_master="local[2]",
+        spark_partitions=1,
+        work_dir=tmp_path_factory.mktemp("spark"),
     )
     spark_session(cfg)  # start the JVM once; later calls reuse the session
     return cfg
@@ -149,12 +157,6 @@ def _assert_same(duck: Outcome, spark: Outcome) -> None:
     d_prior = duck.trained["probability_two_random_records_match"]
     s_prior = spark.trained["probability_two_random_records_match"]
     assert s_prior == pytest.approx(d_prior, rel=1e-6)
-    for (name, label, dm, du), (_n, _l, sm, su) in zip(
-        _probabilities(duck.trained), _probabilities(spark.trained), strict=True
-    ):
-        assert (name, label) == (_n, _l)
-        assert sm == pytest.approx(dm, rel=1e-3, abs=1e-9), (name, label, "m")
-        assert su == pytest.approx(du, rel=1e-3, abs=1e-9), (name, label, "u")
 
     def pairs(o: Outcome) -> dict[tuple[str, str], tuple[tuple[int, ...], float]]:
         return {
@@ -163,11 +165,18 @@ def _assert_same(duck: Outcome, spark: Outcome) -> None:
         }
 
     d_pairs, s_pairs = pairs(duck), pairs(spark)
-    assert len(d_pairs) > 100
+    assert len(d_pairs) > 50
     assert set(s_pairs) == set(d_pairs)
     for key, (gammas, prob) in d_pairs.items():
         assert s_pairs[key][0] == gammas, key
         assert s_pairs[key][1] == pytest.approx(prob, rel=1e-3, abs=1e-6), key
+    for (name, label, dm, du), (_n, _l, sm, su) in zip(
+        _probabilities(duck.trained), _probabilities(spark.trained), strict=True
+    ):
+        assert (name, label) == (_n, _l)
+        assert sm == pytest.approx(dm, rel=1e-3, abs=1e-9), (name, label, "m")
+        assert su == pytest.approx(du, rel=1e-3, abs=1e-9), (name, label, "u")
+
     d_dec, _ = duck.scoring.decide(MODEL)
     s_dec, _ = spark.scoring.decide(MODEL)
     assert d_dec.links, "the equivalence would be empty without links"
@@ -176,6 +185,8 @@ def _assert_same(duck: Outcome, spark: Outcome) -> None:
     assert s_dec.clusters == d_dec.clusters
 
 
+# Spark's job scheduling on a shared two-core machine can pass the suite's 600 s per test
+@pytest.mark.timeout(1800)
 def test_spark_engine_links_febrl4_as_duckdb_does(
     tmp_path: Path, spark_engine: EngineConfig
 ) -> None:
@@ -185,6 +196,8 @@ def test_spark_engine_links_febrl4_as_duckdb_does(
     _assert_same(duck, spark)
 
 
+# Spark's job scheduling on a shared two-core machine can pass the suite's 600 s per test
+@pytest.mark.timeout(1800)
 def test_spark_engine_links_generated_households_as_duckdb_does(
     tmp_path: Path, spark_engine: EngineConfig
 ) -> None:
