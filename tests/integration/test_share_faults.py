@@ -24,7 +24,7 @@ import pytest
 from neo4j import Driver
 from openfdp.loaders.share import importer
 from openfdp.loaders.share.errors import ProductRefused
-from openfdp.ontology import compile_sources
+from openfdp.ontology import compile_sources, load_ontology
 from openfdp.ontology.compile import SOURCE_DIR
 from openfdp.ontology.sources import read_folder
 from openfdp.settings import Settings
@@ -184,7 +184,7 @@ def test_an_import_killed_half_way_and_run_again_equals_one_clean_import(
 
     monkeypatch.setattr(importer, "product_outcomes", dies_after_100)
     with pytest.raises(RuntimeError, match="killed"):
-        importer.import_product(neo4j_driver, ics, h.load_ontology(), world.product, batch_size=30)
+        importer.import_product(neo4j_driver, ics, load_ontology(), world.product, batch_size=30)
     assert records(neo4j_driver) > 0  # some batches were written
     monkeypatch.setattr(importer, "product_outcomes", real)
     assert h.import_(neo4j_driver, ics, world.product).status == "imported"
