@@ -20,6 +20,8 @@ from openfdp.settings import REFERENCE_DATA_DIR, Settings
 from openfdp.store.schema import apply_ontology
 from tests.conftest import make_test_settings, wipe
 
+__all__ = ["apply_ontology", "load_ontology", "make_test_settings"]
+
 TRUST, ICS = "RM3", "QOP"
 AGREEMENT = "DSA-RM3-QOP-1"
 LINK = {"linkage_key": "ics-qop-linkage-key", "linkage_domain": "ics-qop-link"}
@@ -198,3 +200,37 @@ def product_texts(folder: Path) -> list[tuple[str, str]]:
             for row in read_lines(path):
                 walk(path.name, row)
     return texts
+
+
+def env_of(cfg: Settings) -> dict[str, str]:
+    """The environment that makes the command line run as this instance."""
+    return {
+        "OPENFDP_STATE_DIR": str(cfg.state_dir),
+        "OPENFDP_NEO4J__BOLT_PORT": str(cfg.neo4j.bolt_port),
+        "OPENFDP_NEO4J__PASSWORD": cfg.neo4j.password.get_secret_value(),
+        "OPENFDP_INSTANCE__ROLE": cfg.instance.role,
+        "OPENFDP_INSTANCE__ODS": str(cfg.instance.ods),
+        "OPENFDP_PRIVACY__HMAC_KEY": cfg.privacy.hmac_key.get_secret_value(),
+        "OPENFDP_PRIVACY__DOMAIN": cfg.privacy.domain,
+        "OPENFDP_SHARE__LINKAGE_KEY": LINK["linkage_key"],
+        "OPENFDP_SHARE__LINKAGE_DOMAIN": LINK["linkage_domain"],
+    }
+
+
+def run_cli(cfg: Settings, *args: str) -> tuple[int, str, str]:
+    """`openfdp ARGS` in this process as the instance of ``cfg``: (exit code, stdout, stderr)."""
+    import pytest  # noqa: PLC0415
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    from openfdp.cli import app  # noqa: PLC0415
+    from openfdp.settings import get_settings  # noqa: PLC0415
+
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in env_of(cfg).items():
+            mp.setenv(k, v)
+        get_settings.cache_clear()
+        try:
+            result = CliRunner().invoke(app, list(args))
+        finally:
+            get_settings.cache_clear()
+    return result.exit_code, result.stdout, result.stderr

@@ -72,25 +72,10 @@ def copy(world: World) -> Path:
     return target
 
 
-def env_of(cfg: Settings) -> dict[str, str]:
-    return {
-        **os.environ,
-        "OPENFDP_STATE_DIR": str(cfg.state_dir),
-        "OPENFDP_NEO4J__BOLT_PORT": str(cfg.neo4j.bolt_port),
-        "OPENFDP_NEO4J__PASSWORD": cfg.neo4j.password.get_secret_value(),
-        "OPENFDP_INSTANCE__ROLE": cfg.instance.role,
-        "OPENFDP_INSTANCE__ODS": str(cfg.instance.ods),
-        "OPENFDP_PRIVACY__HMAC_KEY": cfg.privacy.hmac_key.get_secret_value(),
-        "OPENFDP_PRIVACY__DOMAIN": cfg.privacy.domain,
-        "OPENFDP_SHARE__LINKAGE_KEY": h.LINK["linkage_key"],
-        "OPENFDP_SHARE__LINKAGE_DOMAIN": h.LINK["linkage_domain"],
-    }
-
-
 def cli(cfg: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "openfdp.cli", *args], env=env_of(cfg), capture_output=True,
-        text=True, timeout=300, check=False,
+        [sys.executable, "-m", "openfdp.cli", *args], env={**os.environ, **h.env_of(cfg)},
+        capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
 
 
