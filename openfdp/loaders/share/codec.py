@@ -2,7 +2,7 @@
 
 Graph values keep their type through JSON: a date is ``{"$date": "2026-03-31"}``, a
 timestamp ``{"$datetime": "...+00:00"}``, a time of day ``{"$time": "08:00:00"}``; bytes
-(Bloom filters) are ``{"$b64": "..."}``. Files are gzip (mtime 0, so the same rows give the
+(Bloom filters) are ``{"$b64": "..."}``. Files are gzip (no name, mtime 0, so the same rows give the
 same bytes) of one canonical JSON object per line.
 """
 
@@ -69,7 +69,7 @@ def digest(obj: Any) -> str:
 
 def write_lines(path: Path, rows: Iterable[dict[str, Any]]) -> int:
     count = 0
-    with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
+    with path.open("wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as fh:
         for row in rows:
             fh.write(canonical(row) + b"\n")
             count += 1
