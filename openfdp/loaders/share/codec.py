@@ -12,15 +12,16 @@ import base64
 import datetime as dt
 import gzip
 import hashlib
-import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 
 def canonical(obj: Any) -> bytes:
-    """Sorted keys, no spaces, ASCII: the same object always gives the same bytes."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+    """Sorted keys, no spaces, UTF-8: the same object always gives the same bytes."""
+    return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
 
 
 def encode_value(value: Any) -> Any:
@@ -80,7 +81,7 @@ def read_lines(path: Path) -> Iterator[dict[str, Any]]:
     with gzip.open(path, "rb") as fh:
         for line in fh:
             if line.strip():
-                yield json.loads(line)
+                yield orjson.loads(line)
 
 
 def sha256_file(path: Path) -> str:

@@ -25,8 +25,9 @@ from openfdp.loaders.pipeline import run_load
 from openfdp.loaders.pipeline_inputs import batch_id_for
 from openfdp.loaders.privacy import Pseudonymiser, pseudonymiser_for
 from openfdp.loaders.share.classes import PERSON, REFERENCE
-from openfdp.loaders.share.codec import decode_props, read_lines
+from openfdp.loaders.share.codec import decode_props, digest, read_lines
 from openfdp.loaders.share.identity import receiver_person_key
+from openfdp.loaders.share.items import item_id
 from openfdp.loaders.share.manifest import EVIDENCE, NODES, OPT_OUTS, TOMBSTONES
 from openfdp.loaders.share.receipt import write_receipt
 from openfdp.loaders.share.verify import verify_product
@@ -108,17 +109,16 @@ def product_outcomes(folder: Path, source: str, ps: Pseudonymiser) -> Iterator[O
             for r in row["rels"]
         ]  # fmt: skip
         yield MappedRecord(
-            source=source, position=f"{NODES}:{n}", record_key=str(row["item"]),
-            content_hash=str(row["hash"]), nodes=[NodeRow(label, key, props)], rels=rels,
+            source=source, position=f"{NODES}:{n}", record_key=item_id(label, row["key"]),
+            content_hash=digest(row), nodes=[NodeRow(label, key, props)], rels=rels,
         )  # fmt: skip
 
 
 def evidence_rows(folder: Path, ps: Pseudonymiser) -> Iterator[dict[str, Any]]:
     """Evidence rows for the receiver's store: keyed encodings, receiver-domain persons."""
     for row in read_lines(folder / EVIDENCE):
+        h = digest(row)
         person = receiver_person_key(ps, str(row.pop("person_ref")))["pseudo_id"]
-        h = str(row.pop("hash"))
-        row.pop("item", None)
         record_id = hashlib.sha256(f"{ps.domain}|{h}".encode()).hexdigest()[:32]
         yield {"record_id": record_id, "domain": ps.domain, "person_id": person,
                **decode_props(row)}  # fmt: skip
