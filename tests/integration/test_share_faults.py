@@ -41,6 +41,7 @@ class World:
     trust: Settings
     product: Path
     files: list[Path]
+    later: Path
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +54,8 @@ def world(neo4j_driver: Driver, tmp_path_factory: pytest.TempPathFactory) -> Wor
     h.load_trust(neo4j_driver, trust, files)
     h.agree(neo4j_driver, trust)
     product = h.export(neo4j_driver, trust, root / "out").folder
-    return World(root, trust, product, files)
+    later = h.export(neo4j_driver, trust, root / "out").folder  # not acknowledged: all again
+    return World(root, trust, product, files, later)
 
 
 _N = iter(range(1000))
@@ -220,3 +222,13 @@ def test_no_identifier_in_any_product_file_or_the_ics_graph(
     assert h.scan(graph, ids) == []
     with gzip.open(world.product / "nodes.jsonl.gz", "rt") as fh:
         assert "pseudo_id" not in fh.read()  # trust-domain pseudonyms never leave the trust
+
+
+def test_an_older_product_after_a_later_one_is_refused(neo4j_driver: Driver, world: World) -> None:
+    ics = fresh_ics(world)
+    h.become_ics(neo4j_driver, ics)
+    assert h.import_(neo4j_driver, ics, world.later).status == "imported"
+    before = graph_fingerprint(neo4j_driver)
+    with pytest.raises(ProductRefused, match=r"product 1 of agreement .* older than product 2"):
+        h.import_(neo4j_driver, ics, world.product)
+    assert graph_fingerprint(neo4j_driver) == before

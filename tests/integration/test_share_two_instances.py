@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from neo4j import Driver
-from openfdp.loaders.privacy import nhs_number_is_valid
+from openfdp.loaders.linkage.store import EvidenceStore, default_path
+from openfdp.loaders.privacy import nhs_number_is_valid, pseudonymiser_for
 from openfdp.settings import Settings
 from openfdp.store import local_server
 from openfdp.store.audit_log import AuditLog
@@ -142,6 +143,19 @@ def test_incremental_products_opt_out_deletion_and_withdrawal(
     )
     code, _, err = h.run_cli(ics, "share", "import", str(third["folder"]))
     assert code == 1 and "revoked" in err
+
+    # ending the agreement at the trust changes its status only: its own data stays
+    pathways = h.count(neo4j_driver, "MATCH (n:RTTPathway) RETURN count(n)")
+    with EvidenceStore(default_path(trust.state_dir), pseudonymiser_for(trust)) as store:
+        evidence = store.count()
+    ended = ok(trust, "share", "agreement", "end", "DSA-RM3-QOP")
+    assert ended["status"] == "ended" and ended["records_removed"] == 0
+    assert h.count(neo4j_driver, "MATCH (n:RTTPathway) RETURN count(n)") == pathways
+    with EvidenceStore(default_path(trust.state_dir), pseudonymiser_for(trust)) as store:
+        assert store.count() == evidence > 0
+    code, _, err = h.run_cli(trust, "share", "export", "--agreement", "DSA-RM3-QOP", "--out",
+                             str(tmp_path / "out"))  # fmt: skip
+    assert code == 1 and "is ended" in err
 
 
 def test_the_same_verified_nhs_number_at_two_trusts_is_one_person_at_the_ics(

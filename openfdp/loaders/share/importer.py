@@ -26,6 +26,7 @@ from openfdp.loaders.pipeline_inputs import batch_id_for
 from openfdp.loaders.privacy import Pseudonymiser, pseudonymiser_for
 from openfdp.loaders.share.classes import PERSON, REFERENCE
 from openfdp.loaders.share.codec import decode_props, digest, read_lines
+from openfdp.loaders.share.errors import ProductRefused
 from openfdp.loaders.share.identity import receiver_person_key
 from openfdp.loaders.share.items import item_id
 from openfdp.loaders.share.manifest import EVIDENCE, NODES, OPT_OUTS, TOMBSTONES
@@ -58,9 +59,16 @@ def import_product(
     source = source_of(str(m["agreement_id"]))
     batch_id = batch_id_for(source, str(m["export_id"]))
     out = ImportSummary(str(m["export_id"]), str(m["agreement_id"]), str(m["sender_ods"]), "")
+    seq = int(m["watermark"]["seq"])
     if share_import.is_imported(driver, batch_id, database=db):
         out.status = "already imported"
     else:
+        last = share_import.last_imported_seq(driver, source, database=db)
+        if seq < last:
+            raise ProductRefused(
+                f"product {seq} of agreement {m['agreement_id']} is older than product {last}, "
+                "already imported (its changes are in the later one)"
+            )
         ps = pseudonymiser_for(settings)
         load = run_load(
             driver, source=source, outcomes=product_outcomes(folder, source, ps),
@@ -82,8 +90,9 @@ def import_product(
         out.counts["linkage"] = {"mode": link.mode, "links_created": link.links_created,
                                  "clusters": link.clusters, "persons": link.persons}  # fmt: skip
         share_import.mark_imported(driver, batch_id, {
-            "export_id": m["export_id"], "sharing_agreement_id": m["agreement_id"],
-            "source_instance": m["sender_ods"], "source_ontology_version": m["ontology_version"],
+            "export_id": m["export_id"], "export_seq": seq,
+            "sharing_agreement_id": m["agreement_id"], "source_instance": m["sender_ods"],
+            "source_ontology_version": m["ontology_version"],
         }, database=db)  # fmt: skip
         out.status = "imported"
     receipt = {
