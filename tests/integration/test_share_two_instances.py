@@ -187,3 +187,19 @@ def test_the_same_verified_nhs_number_at_two_trusts_is_one_person_at_the_ics(
         " AND EXISTS { (p)-[:SUBJECT_OF]->({provider_ods: 'R0A'}) } RETURN count(p)"
     )
     assert h.count(ics_driver, at_both) == len(shared)
+
+    # withdrawing RM3's agreement: its records go, persons R0A also sent stay
+    from openfdp.loaders.share.withdraw import withdraw  # noqa: PLC0415
+
+    of = "MATCH (n) WHERE n.provider_ods = $ods AND (n:RTTPathway OR n:Appointment) RETURN count(n)"
+    r0a = h.count(ics_driver, of, ods="R0A")
+    done = withdraw(ics_driver, ics, "DSA-RM3-QOP", "revoke")
+    assert done["counts"]["PseudonymisedPerson"] > 0
+    assert h.count(ics_driver, of, ods="RM3") == 0
+    assert h.count(ics_driver, of, ods="R0A") == r0a > 0
+    persons = "MATCH (p:PseudonymisedPerson) RETURN count(p)"
+    assert h.count(ics_driver, persons) == h.count(
+        ics_driver,
+        "MATCH (p:PseudonymisedPerson) WHERE EXISTS { (p)-[:SUBJECT_OF]->({provider_ods: 'R0A'}) }"
+        " OR p.ndoo_opt_out RETURN count(p)",
+    )
