@@ -14,7 +14,6 @@ import hmac
 
 from openfdp.loaders.privacy import Pseudonymiser
 
-
 #: the token kind of a receiver's pseudo_id of a shared reference
 RECEIVER_KIND = "shared_ref"
 
