@@ -15,7 +15,19 @@ from rich.console import Console
 from rich.markup import escape
 
 from openfdp import __version__
-from openfdp.cli import audit, cypher, db, db_import, demo, demo_run, link, load, ontology, serve
+from openfdp.cli import (
+    audit,
+    cypher,
+    db,
+    db_import,
+    demo,
+    demo_run,
+    link,
+    load,
+    ontology,
+    serve,
+    share,
+)
 from openfdp.cli.exit_codes import ExitCode
 from openfdp.store.errors import StoreError
 
@@ -40,6 +52,7 @@ app.add_typer(link.app, name="link")
 app.add_typer(serve.app, name="serve")
 app.add_typer(cypher.app, name="cypher")
 app.add_typer(audit.app, name="audit")
+app.add_typer(share.app, name="share")
 demo.app.command("run")(demo_run.run)
 app.add_typer(demo.app, name="demo")
 
