@@ -45,7 +45,7 @@ import httpx
 from openfdp.cli.load import load_feed
 from openfdp.loaders.generate import generate
 from openfdp.services.auth import mint_token
-from openfdp.settings import REPO_ROOT, Settings, get_settings
+from openfdp.settings import REFERENCE_DATA_DIR, REPO_ROOT, Settings, get_settings
 from openfdp.store import local_server
 from openfdp.store.driver import open_async_driver, open_driver
 from openfdp.store.queries import ics as ics_q
@@ -58,7 +58,7 @@ from http1 import Connection
 
 from openfdp.ontology import load_ontology
 
-DATA = REPO_ROOT.parent / "shared" / "data"
+DATA = REFERENCE_DATA_DIR  # the ODS lists and RTT statistics shipped in openfdp/data
 NODE_DIR = Path(__file__).resolve().parent / "neo4j-graphql"
 WIPE = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
 OPENFDP_PORT, NODE_PORT, RAW_HTTP_PORT = 8765, 4765, 8766

@@ -37,7 +37,7 @@ from openfdp.loaders.linkage import EvidenceStore, load_model, score
 from openfdp.loaders.linkage.decide import best_pairs
 from openfdp.loaders.model import IdentityEvidence
 from openfdp.loaders.privacy import Pseudonymiser, nhs_number_is_valid, normalise_nhs_number
-from openfdp.settings import REPO_ROOT
+from openfdp.settings import REFERENCE_DATA_DIR
 
 Pair = tuple[str, str]
 U_MAX_PAIRS = 1e6  # the plain model's u-sampling budget (--u-max-pairs)
@@ -243,7 +243,7 @@ def demo(directory: Path | None, patients: int) -> None:
             directory = Path(tmp) / "demo"
             generate(
                 directory,
-                data_dir=REPO_ROOT.parent / "shared" / "data",
+                data_dir=REFERENCE_DATA_DIR,
                 trusts=3,
                 patients=patients,
                 seed=7,

@@ -34,12 +34,12 @@ from openfdp.loaders.privacy import Pseudonymiser
 from openfdp.loaders.readers import trust_csv
 from openfdp.loaders.validation import OntologyIndex
 from openfdp.ontology import load_ontology
-from openfdp.settings import REPO_ROOT, get_settings
+from openfdp.settings import REFERENCE_DATA_DIR, get_settings
 from openfdp.store.driver import open_driver
 from openfdp.store.schema import apply_ontology
 from openfdp.store.writer import GraphWriter
 
-DATA = REPO_ROOT.parent / "shared" / "data"
+DATA = REFERENCE_DATA_DIR  # the ODS lists and RTT statistics shipped in openfdp/data
 WIPE_RELS = "MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS"
 WIPE_NODES = "MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF 20000 ROWS"
 

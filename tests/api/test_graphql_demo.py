@@ -13,12 +13,12 @@ from openfdp.cli.load import load_feed
 from openfdp.loaders.generate import generate
 from openfdp.ontology import load_ontology
 from openfdp.services.disclosure import control_count
-from openfdp.settings import REPO_ROOT, Settings
+from openfdp.settings import Settings
 from openfdp.store.schema import apply_ontology
 from tests.api.graphql_support import gql
+from tests.data_paths import REFERENCE_DATA_DIR as DATA
 
 pytestmark = pytest.mark.api
-DATA = REPO_ROOT.parent / "shared" / "data"
 ICB = "QOP"
 
 OPEN_BY_PROVIDER = """

@@ -18,18 +18,17 @@ from openfdp.loaders.pipeline_inputs import fingerprint_files, map_context
 from openfdp.loaders.privacy import Pseudonymiser, looks_like_valid_nhs_number
 from openfdp.loaders.readers import fhir, hl7v2, ods
 from openfdp.ontology import Ontology, load_ontology
-from openfdp.settings import REPO_ROOT
 from openfdp.store.fingerprint import graph_counts
 from openfdp.store.schema import apply_ontology
+from tests.data_paths import GP_MAP, ITK_ADT, ODS_SPEND, PIPEHAT, PIPES, SMART_SAMPLE, UKCORE
 
 pytestmark = pytest.mark.integration
 HEX_TOKEN = re.compile(r"\b[0-9a-f]{16,64}\b")  # pseudo_ids, content hashes, batch ids
-DATA = REPO_ROOT.parent / "shared" / "data"
 Reader = Callable[[Sequence[Path], MapContext], Iterator[Outcome]]
 FEEDS: list[tuple[str, Reader, list[Path]]] = [
-    ("ods", ods.outcomes, [DATA / "nhs-ods-jhau-nhs-spend", DATA / "nhs-gp-practice-map-nhsx"]),
-    ("fhir", fhir.outcomes, [DATA / "synthea-r4-fhir-data-pipes", DATA / "fhir-uk-core-examples"]),
-    ("hl7", hl7v2.outcomes, [DATA / "hl7v2-itk-adt-examples", DATA / "hl7v2-pipehat-samples"]),
+    ("ods", ods.outcomes, [ODS_SPEND, GP_MAP]),
+    ("fhir", fhir.outcomes, [PIPES, UKCORE]),
+    ("hl7", hl7v2.outcomes, [ITK_ADT, PIPEHAT]),
 ]
 
 
@@ -93,8 +92,8 @@ def test_feeds_load_reconcile_and_connect(
     records, _, _ = graph.execute_query(chain)
     assert [r[0] for r in records] == ["NHS North East and North Cumbria Integrated Care Board"]
 
-    # FHIR: 274 Synthea encounters + 1 UK Core; HL7: A03 and A04 + 1 pipehat ADT^A01/A04 each
-    assert scalar(graph, "MATCH (e:Encounter) RETURN count(e)") == 274 + 1 + 2 + 2
+    # FHIR: 33 Synthea encounters + 1 UK Core; HL7: A03 and A04 + 1 pipehat ADT^A01/A04 each
+    assert scalar(graph, "MATCH (e:Encounter) RETURN count(e)") == 33 + 1 + 2 + 2
     assert (
         scalar(
             graph,
@@ -159,14 +158,15 @@ def test_reload_changes_nothing_and_no_raw_identifier_is_stored(
 def test_synthea_bundles_merge_shared_organisations(
     graph: Driver, ontology: Ontology, tmp_path: Path
 ) -> None:
-    paths = [DATA / "synthea-r4-smart-on-fhir"]
-    summary, expected = load(graph, ontology, tmp_path, "fhir", fhir.outcomes, paths)
+    # the 10 sampled bundles: 1,086 entries + the 87 + 87 of the shared files
+    # (tests/data/synthea-r4-smart-on-fhir/README.md); 5 procedures coded LOINC under SNOMED CT
+    summary, expected = load(graph, ontology, tmp_path, "fhir", fhir.outcomes, SMART_SAMPLE)
     assert summary.reconciles
-    assert (summary.read, summary.loaded, summary.quarantined) == (18612, 3856, 5)
+    assert (summary.read, summary.loaded, summary.quarantined) == (1260, 392, 5)
     assert expected[MappedRecord.__name__] == summary.loaded
-    assert scalar(graph, "MATCH (e:Encounter) RETURN count(e)") == 1821
-    assert scalar(graph, "MATCH (p:PseudonymisedPerson) RETURN count(p)") == 100
-    # 130 in-bundle copies of 44 organisations merge with the 87 of the shared file
+    assert scalar(graph, "MATCH (e:Encounter) RETURN count(e)") == 110
+    assert scalar(graph, "MATCH (p:PseudonymisedPerson) RETURN count(p)") == 10
+    # 12 in-bundle copies of 11 organisations merge with the 87 of the shared file
     assert scalar(graph, "MATCH (s:Site) RETURN count(s)") == 87
     assert scalar(graph, "MATCH (s:Site) WHERE s.name IS NULL RETURN count(s)") == 0
     assert (
@@ -175,5 +175,5 @@ def test_synthea_bundles_merge_shared_organisations(
             "MATCH (:PseudonymisedPerson)-[:SUBJECT_OF]->(:Encounter)-[:HAS_DIAGNOSIS]->"
             "(d:Diagnosis)-[:CODED_AS]->(:CodedConcept {system: 'SNOMED'}) RETURN count(d)",
         )
-        == 581
+        == 40
     )

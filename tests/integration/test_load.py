@@ -19,13 +19,12 @@ from openfdp.loaders.pipeline_inputs import fingerprint_files, map_context
 from openfdp.loaders.privacy import Pseudonymiser
 from openfdp.loaders.readers import trust_csv
 from openfdp.ontology import Ontology, load_ontology
-from openfdp.settings import REPO_ROOT
 from openfdp.store.fingerprint import graph_counts, graph_fingerprint
 from openfdp.store.schema import apply_ontology
 from openfdp.store.writer import SchemaNotApplied
+from tests.data_paths import REFERENCE_DATA_DIR as DATA
 
 pytestmark = pytest.mark.integration
-DATA = REPO_ROOT.parent / "shared" / "data"
 
 
 @pytest.fixture(scope="module")

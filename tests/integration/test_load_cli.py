@@ -13,11 +13,11 @@ import pytest
 from neo4j import Driver
 from openfdp.loaders.generate import generate
 from openfdp.ontology import load_ontology
-from openfdp.settings import REPO_ROOT, Settings
+from openfdp.settings import Settings
 from openfdp.store.schema import apply_ontology
+from tests.data_paths import REFERENCE_DATA_DIR as DATA
 
 pytestmark = pytest.mark.integration
-DATA = REPO_ROOT.parent / "shared" / "data"
 
 
 def run(

@@ -18,11 +18,10 @@ from openfdp.loaders.pipeline_inputs import fingerprint_files, map_context
 from openfdp.loaders.privacy import Pseudonymiser, looks_like_valid_nhs_number, normalise_postcode
 from openfdp.loaders.readers import trust_csv
 from openfdp.ontology import load_ontology
-from openfdp.settings import REPO_ROOT
 from openfdp.store.schema import apply_ontology
+from tests.data_paths import REFERENCE_DATA_DIR as DATA
 
 pytestmark = pytest.mark.integration
-DATA = REPO_ROOT.parent / "shared" / "data"
 #: keyed HMAC tokens and hashes (32+ hex characters): a 10-digit run inside one can pass
 #: Modulus 11 by chance, so they are cut out before scanning (they hold no raw identifier)
 HEX_TOKEN = re.compile(r"[0-9a-f]{32,}")

@@ -16,14 +16,14 @@ from neo4j import Driver
 from openfdp.cli.load import load_feed
 from openfdp.loaders.generate import AS_OF, generate
 from openfdp.ontology import load_ontology
-from openfdp.settings import REPO_ROOT, Settings
+from openfdp.settings import Settings
 from openfdp.store.queries import ics as q_ics
 from openfdp.store.queries import pathways as q_pw
 from openfdp.store.queries.ics import over_weeks_days
 from openfdp.store.schema import apply_ontology
+from tests.data_paths import REFERENCE_DATA_DIR as DATA
 
 pytestmark = pytest.mark.integration
-DATA = REPO_ROOT.parent / "shared" / "data"
 BANDS = ((126, "0-18"), (364, "18-52"), (455, "52-65"), (546, "65-78"), (728, "78-104"))
 
 

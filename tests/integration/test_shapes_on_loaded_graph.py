@@ -23,12 +23,11 @@ from openfdp.loaders.readers import fhir, hl7v2, ods, trust_csv
 from openfdp.ontology import Ontology, load_ontology
 from openfdp.ontology.compile import ontology_graph, shapes_graph
 from openfdp.ontology.instance_rdf import OFDP, class_of, node_iri, to_rdf
-from openfdp.settings import REPO_ROOT
 from openfdp.store.export_graph import GraphNode, read_nodes, read_rels
 from openfdp.store.schema import apply_ontology
+from tests.data_paths import ITK_ADT, ODS_SPEND, REFERENCE_DATA_DIR, UKCORE
 
 pytestmark = pytest.mark.integration
-DATA = REPO_ROOT.parent / "shared" / "data"
 Reader = Callable[[Sequence[Path], MapContext], Iterator[Outcome]]
 
 
@@ -75,11 +74,11 @@ def test_loaded_demo_graph_conforms_to_the_shapes(
 ) -> None:
     apply_ontology(clean_graph, ontology)
     extracts = tmp_path / "extracts"
-    generate(extracts, data_dir=DATA, trusts=2, patients=40, seed=5)
-    load(clean_graph, ontology, "ods", ods.outcomes, [DATA / "nhs-ods-jhau-nhs-spend"])
+    generate(extracts, data_dir=REFERENCE_DATA_DIR, trusts=2, patients=40, seed=5)
+    load(clean_graph, ontology, "ods", ods.outcomes, [ODS_SPEND])
     load(clean_graph, ontology, "csv", trust_csv.outcomes, [extracts])
-    load(clean_graph, ontology, "fhir", fhir.outcomes, [DATA / "fhir-uk-core-examples"])
-    load(clean_graph, ontology, "hl7", hl7v2.outcomes, [DATA / "hl7v2-itk-adt-examples"])
+    load(clean_graph, ontology, "fhir", fhir.outcomes, [UKCORE])
+    load(clean_graph, ontology, "hl7", hl7v2.outcomes, [ITK_ADT])
     nodes = list(read_nodes(clean_graph, page=2000))
     data = to_rdf(ontology, nodes, read_rels(clean_graph, page=2000))
     classes = Counter(class_of(ontology, n.labels) for n in nodes)

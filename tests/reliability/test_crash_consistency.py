@@ -24,14 +24,14 @@ from neo4j import Driver
 from openfdp.cli.load import load_feed
 from openfdp.loaders.generate import generate
 from openfdp.ontology import Ontology, load_ontology
-from openfdp.settings import REPO_ROOT, Settings
+from openfdp.settings import Settings
 from openfdp.store.fingerprint import graph_counts, graph_fingerprint
 from openfdp.store.schema import apply_ontology
 from tests.conftest import wipe
+from tests.data_paths import REFERENCE_DATA_DIR as DATA
 
 pytestmark = pytest.mark.reliability
 
-DATA = REPO_ROOT.parent / "shared" / "data"
 KILL_POINTS = 10
 BATCH = 50  # records per write transaction in the killed loads, so kills land mid-load
 LOAD_BOUND_S = 180.0

@@ -46,11 +46,11 @@ from openfdp.services.auth import mint_token
 from openfdp.settings import REPO_ROOT, Settings
 from openfdp.store.audit_log import AuditLog
 from openfdp.store.schema import apply_ontology
+from tests.data_paths import REFERENCE_DATA_DIR as DATA
 from tests.reliability.served_api import free_port
 
 pytestmark = pytest.mark.reliability
 
-DATA = REPO_ROOT.parent / "shared" / "data"
 CLIENTS = 32
 LOAD_SECONDS = float(os.environ.get("OPENFDP_LOAD_SECONDS", "60"))
 MAX_REQUESTS = 200_000

@@ -1,4 +1,4 @@
-"""Every row the FHIR, HL7 v2 and ODS feeds emit from the real shared data fits the
+"""Every row the FHIR, HL7 v2 and ODS feeds emit from the real samples fits the
 compiled ontology exactly: concrete labels, keys, known properties with the declared
 datatype, pattern and code list, required properties, and allowed relationship pairs."""
 
@@ -16,10 +16,9 @@ from openfdp.loaders.model import MapContext, MappedRecord, NodeRow, Outcome
 from openfdp.loaders.privacy import Pseudonymiser
 from openfdp.loaders.readers import fhir, hl7v2, ods
 from openfdp.ontology import Ontology, load_ontology
-from openfdp.settings import REPO_ROOT
+from tests.data_paths import GP_MAP, ITK_ADT, ODS_SPEND, PIPEHAT, PIPES, SMART_SAMPLE, UKCORE
 
 pytestmark = pytest.mark.unit
-DATA = REPO_ROOT.parent / "shared" / "data"
 
 PY_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -92,19 +91,16 @@ def record_problems(onto: Ontology, rec: MappedRecord) -> Iterator[str]:
 
 
 FEEDS = {
-    "fhir": (
-        fhir.outcomes,
-        ["synthea-r4-smart-on-fhir", "synthea-r4-fhir-data-pipes", "fhir-uk-core-examples"],
-    ),
-    "hl7v2": (hl7v2.outcomes, ["hl7v2-itk-adt-examples", "hl7v2-pipehat-samples"]),
-    "ods": (ods.outcomes, ["nhs-ods-jhau-nhs-spend", "nhs-gp-practice-map-nhsx"]),
+    "fhir": (fhir.outcomes, [*SMART_SAMPLE, PIPES, UKCORE]),
+    "hl7v2": (hl7v2.outcomes, [ITK_ADT, PIPEHAT]),
+    "ods": (ods.outcomes, [ODS_SPEND, GP_MAP]),
 }
 
 
 @pytest.mark.parametrize("feed", sorted(FEEDS))
 def test_every_row_fits_the_ontology(feed: str, onto: Ontology, ctx: MapContext) -> None:
     reader, folders = FEEDS[feed]
-    outcomes: list[Outcome] = list(reader([DATA / f for f in folders], ctx))
+    outcomes: list[Outcome] = list(reader(folders, ctx))
     mapped = [o for o in outcomes if isinstance(o, MappedRecord)]
     assert mapped, "the feed mapped nothing"
     problems: dict[str, int] = {}
@@ -128,7 +124,7 @@ def test_checker_catches_a_bad_row(onto: Ontology) -> None:
 
 
 def test_reader_paths_may_be_files(ctx: MapContext) -> None:
-    one = DATA / "hl7v2-itk-adt-examples" / "A28_Example.txt"
+    one = ITK_ADT / "A28_Example.txt"
     outcomes = list(hl7v2.outcomes([Path(one)], ctx))
     assert [type(o).__name__ for o in outcomes] == ["MappedRecord"]
     assert outcomes[0].position == "A28_Example.txt#msg1"

@@ -1,5 +1,5 @@
-"""The FHIR feed on the real shared data: counts, exact mappings, references across files,
-and that no raw identifier reaches a node or relationship."""
+"""The FHIR feed on real third-party samples (tests/data_paths.py): counts, exact mappings,
+references across files, and that no raw identifier reaches a node or relationship."""
 
 from __future__ import annotations
 
@@ -27,13 +27,9 @@ from openfdp.loaders.model import (
 from openfdp.loaders.privacy import Pseudonymiser, looks_like_valid_nhs_number, normalise_postcode
 from openfdp.loaders.readers import fhir
 from openfdp.loaders.readers.fhir_xml import read_entries
-from openfdp.settings import REPO_ROOT
+from tests.data_paths import AGUEDA, PIPES, SMART_SAMPLE, UKCORE
 
 pytestmark = pytest.mark.unit
-DATA = REPO_ROOT.parent / "shared" / "data"
-SMART = DATA / "synthea-r4-smart-on-fhir"
-PIPES = DATA / "synthea-r4-fhir-data-pipes"
-UKCORE = DATA / "fhir-uk-core-examples"
 PSEUDO = Pseudonymiser(b"test-key", "test-domain")
 
 
@@ -44,7 +40,7 @@ def ctx() -> MapContext:
 
 @pytest.fixture(scope="module")
 def smart(ctx: MapContext) -> list[Outcome]:
-    return list(fhir.outcomes([SMART], ctx))
+    return list(fhir.outcomes(SMART_SAMPLE, ctx))
 
 
 @pytest.fixture(scope="module")
@@ -78,21 +74,22 @@ def by_key(outcomes: Iterable[Outcome], record_key: str) -> MappedRecord:
 
 
 def test_smart_on_fhir_counts(smart: list[Outcome]) -> None:
-    # 18,612 entries: README resource counts + the 87 + 87 of the shared files
-    assert len(smart) == 18612
-    assert kinds(smart) == {"MappedRecord": 3856, "Skipped": 14751, "Rejection": 5}
+    # 1,260 entries: the 1,086 of the 10 bundles (tests/data/synthea-r4-smart-on-fhir/README.md)
+    # + the 87 + 87 of the shared files; Organization/Practitioner 12 in-bundle + 87 shared each
+    assert len(smart) == 1260
+    assert kinds(smart) == {"MappedRecord": 392, "Skipped": 863, "Rejection": 5}
     labels = Counter(rec.nodes[0].label for rec in mapped(smart))
     assert labels == {
-        "Encounter": 1821,
-        "Procedure": 920,
-        "Diagnosis": 581,
-        "Site": 217,
-        "StaffMember": 217,
-        "PseudonymisedPerson": 100,
+        "Encounter": 110,
+        "Procedure": 34,  # 39 less the 5 rejected
+        "Diagnosis": 40,
+        "Site": 99,
+        "StaffMember": 99,
+        "PseudonymisedPerson": 10,
     }
     skipped = Counter(o.reason for o in smart if isinstance(o, Skipped))
-    assert skipped["resource type Observation not mapped"] == 9940
-    assert skipped["resource type Claim not mapped"] == 2215
+    assert skipped["resource type Observation not mapped"] == 578
+    assert skipped["resource type Claim not mapped"] == 134
     rejected = {o.reason for o in smart if isinstance(o, Rejection)}
     # five Synthea procedures carry a LOINC code ("34552-0") under the SNOMED CT system
     assert rejected == {"Procedure: no valid OPCS4 or SNOMED coding"}
@@ -100,7 +97,7 @@ def test_smart_on_fhir_counts(smart: list[Outcome]) -> None:
 
 def test_smart_on_fhir_organisations_merge_across_bundles(smart: list[Outcome]) -> None:
     sites = {n.key["ods_code"] for n in nodes(smart, "Site")}
-    assert len(sites) == 87  # the 130 in-bundle copies are all among the 87 shared ones
+    assert len(sites) == 87  # the 12 in-bundle copies are all among the 87 shared ones
     staff = {n.key["staff_id"] for n in nodes(smart, "StaffMember")}
     assert len(staff) == 87
 
@@ -144,9 +141,11 @@ def test_synthea_condition_links_through_its_encounter(smart: list[Outcome]) -> 
 
 
 def test_data_pipes_conditional_references_resolve_across_files(pipes: list[Outcome]) -> None:
-    assert kinds(pipes) == {"MappedRecord": 713, "Skipped": 1615, "Rejection": 2}
+    # 777 entries: 142 Organizations + 142 Locations, 142 Practitioners + 142 PractitionerRoles
+    # and the 209 of Celesta195's bundle, 33 of them Encounters (tests/data README)
+    assert kinds(pipes) == {"MappedRecord": 460, "Skipped": 317}
     encounters = nodes(pipes, "Encounter")
-    assert len(encounters) == 274
+    assert len(encounters) == 33
     shared_sites = {
         n.key["ods_code"]
         for rec in mapped(pipes)
@@ -154,7 +153,7 @@ def test_data_pipes_conditional_references_resolve_across_files(pipes: list[Outc
         for n in rec.nodes
     }
     at_org = rels(pipes, "AT_ORGANISATION")
-    assert len(at_org) == 2 * 274  # serviceProvider and location, both resolved
+    assert len(at_org) == 2 * 33  # serviceProvider and location, both resolved
     assert {r.end_key["ods_code"] for r in at_org} <= shared_sites
     jordan = surrogate_ods(
         "https://github.com/synthetichealth/synthea", "b0360d7f-9c72-3a9e-adad-8c4bcc0c2679"
@@ -168,7 +167,7 @@ def test_bundles_without_their_shared_files_reject_broken_references(ctx: MapCon
     outcomes = list(fhir.outcomes([PIPES / "bundles"], ctx))
     broken = [o for o in outcomes if isinstance(o, Rejection)]
     reasons = Counter(o.reason for o in broken)
-    assert reasons["Encounter: unresolved Organization reference"] == 274
+    assert reasons["Encounter: unresolved Organization reference"] == 33
     assert all(o.position.startswith("bundles/") and "#entry[" in o.position for o in broken)
 
 
@@ -198,7 +197,8 @@ def test_uk_core_invalid_nhs_number_is_not_used(ukcore: list[Outcome]) -> None:
 
 
 def test_uk_core_encounter_appointment_and_sites(ukcore: list[Outcome]) -> None:
-    assert kinds(ukcore) == {"MappedRecord": 22, "Skipped": 133}
+    # 32 example files: 22 of mapped types; the 9 others and the NEWS2 Bundle's 8 entries skipped
+    assert kinds(ukcore) == {"MappedRecord": 22, "Skipped": 17}
     person = {
         "pseudonymisation_domain": "test-domain",
         "pseudo_id": PSEUDO.person_id(nhs_number="9912003888"),
@@ -236,8 +236,7 @@ def test_uk_core_encounter_appointment_and_sites(ukcore: list[Outcome]) -> None:
 
 def test_source_ods_scopes_keys_and_provider(ctx: MapContext) -> None:
     scoped = MapContext(PSEUDO, source_ods="RR8")
-    one = SMART / "bundles" / "Agueda283_Roberts511_90c5be84-56fe-4319-99c9-80b408518fe7.json"
-    outcomes = list(fhir.outcomes([one], scoped))
+    outcomes = list(fhir.outcomes([AGUEDA], scoped))
     enc = nodes(outcomes, "Encounter")[0]
     assert enc.key["encounter_id"].startswith("RR8:fhir:Encounter/")
     assert {n.props["provider_ods"] for n in nodes(outcomes, "Encounter")} == {"RR8"}
@@ -265,7 +264,7 @@ def _raw_identifiers() -> tuple[set[str], set[str], set[str]]:
             if isinstance(address, dict) and address.get("postalCode"):
                 postcodes.add(str(address["postalCode"]))
 
-    for folder in (SMART, PIPES):
+    for folder in (*SMART_SAMPLE, PIPES):
         for path in folder.rglob("*.json"):
             for entry in json.loads(path.read_text())["entry"]:
                 take(entry["resource"])
@@ -308,7 +307,7 @@ def test_no_raw_identifier_reaches_a_row(
 
 def test_outcomes_stream(ctx: MapContext) -> None:
     """The first outcome arrives before the last file is read (a generator, not a list)."""
-    stream = fhir.outcomes([SMART], ctx)
+    stream = fhir.outcomes(SMART_SAMPLE, ctx)
     first = next(stream)
     assert isinstance(first, (MappedRecord, Skipped))
     assert first.position.startswith("synthea-r4-smart-on-fhir/hospitalInformation")

@@ -12,16 +12,10 @@ import pytest
 from openfdp.loaders.model import MapContext, MappedRecord, Outcome, Rejection
 from openfdp.loaders.privacy import Pseudonymiser
 from openfdp.loaders.readers import fhir
-from openfdp.settings import REPO_ROOT
+from tests.data_paths import AGUEDA
 
 pytestmark = pytest.mark.unit
-DATA = REPO_ROOT.parent / "shared" / "data"
-BUNDLE = (
-    DATA
-    / "synthea-r4-smart-on-fhir"
-    / "bundles"
-    / "Agueda283_Roberts511_90c5be84-56fe-4319-99c9-80b408518fe7.json"
-)
+BUNDLE = AGUEDA
 CTX = MapContext(Pseudonymiser(b"test-key", "test-domain"))
 PATIENT: dict[str, Any] = {
     "resourceType": "Patient",

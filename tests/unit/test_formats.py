@@ -25,10 +25,9 @@ from openfdp.loaders.formats_publish import (
 from openfdp.loaders.generate import generate
 from openfdp.loaders.generate.extracts import COLUMNS
 from openfdp.loaders.readers.trust_csv import EXTRACTS as READER
-from openfdp.settings import REPO_ROOT
+from openfdp.settings import REFERENCE_DATA_DIR
 
 pytestmark = pytest.mark.unit
-DATA = REPO_ROOT.parent / "shared" / "data"
 REGENERATE = "run `python -m openfdp.loaders.formats_publish`"
 
 
@@ -94,7 +93,7 @@ def test_table_schemas_are_valid_frictionless_schemas() -> None:
 def test_generated_extracts_pass_their_published_schema(tmp_path: Path) -> None:
     """What a trust would run before sending: frictionless validates each generated file
     against docs/schemas/<extract>.schema.json."""
-    generate(tmp_path, data_dir=DATA, trusts=2, patients=150, seed=3)
+    generate(tmp_path, data_dir=REFERENCE_DATA_DIR, trusts=2, patients=150, seed=3)
     checked = 0
     for path in sorted(tmp_path.glob("*.csv")):
         name = path.stem.split("-")[0]

@@ -16,10 +16,9 @@ from openfdp.loaders.generate.reference import wait_shapes
 from openfdp.loaders.privacy import nhs_number_is_valid
 from openfdp.loaders.rtt import derive_periods
 from openfdp.loaders.rtt_clock import StatusEvent
-from openfdp.settings import REPO_ROOT
+from tests.data_paths import REFERENCE_DATA_DIR as DATA
 
 pytestmark = pytest.mark.unit
-DATA = REPO_ROOT.parent / "shared" / "data"
 
 
 def digest(folder: Path) -> dict[str, str]:

@@ -16,12 +16,10 @@ from openfdp.loaders.mapping.hl7v2_segments import parse_ts
 from openfdp.loaders.model import MapContext, MappedRecord, Outcome, Rejection, Skipped
 from openfdp.loaders.privacy import Pseudonymiser, looks_like_valid_nhs_number
 from openfdp.loaders.readers import hl7v2
-from openfdp.settings import REPO_ROOT
+from tests.data_paths import ITK_ADT as ITK
+from tests.data_paths import PIPEHAT
 
 pytestmark = pytest.mark.unit
-DATA = REPO_ROOT.parent / "shared" / "data"
-ITK = DATA / "hl7v2-itk-adt-examples"
-PIPEHAT = DATA / "hl7v2-pipehat-samples"
 PSEUDO = Pseudonymiser(b"test-key", "test-domain")
 CTX = MapContext(PSEUDO)
 # the ITK examples carry NHS number 3333333333, a placeholder (one repeated digit): treated

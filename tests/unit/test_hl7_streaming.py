@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from openfdp.loaders.readers import hl7v2
-from openfdp.settings import REPO_ROOT
+from tests.data_paths import ITK_ADT
 
 pytestmark = pytest.mark.unit
-A28 = REPO_ROOT.parent / "shared" / "data" / "hl7v2-itk-adt-examples" / "A28_Example.txt"
+A28 = ITK_ADT / "A28_Example.txt"
 
 
 def test_a_file_of_many_messages_is_split_message_by_message(tmp_path: Path) -> None:

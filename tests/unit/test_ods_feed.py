@@ -11,12 +11,10 @@ import pytest
 from openfdp.loaders.mapping import ods as mapping
 from openfdp.loaders.model import MapContext, MappedRecord, Outcome, Rejection, Skipped
 from openfdp.loaders.readers import ods
-from openfdp.settings import REPO_ROOT
+from tests.data_paths import GP_MAP
+from tests.data_paths import ODS_SPEND as SPEND
 
 pytestmark = pytest.mark.unit
-DATA = REPO_ROOT.parent / "shared" / "data"
-SPEND = DATA / "nhs-ods-jhau-nhs-spend"
-GP_MAP = DATA / "nhs-gp-practice-map-nhsx"
 CTX = MapContext(pseudonymiser=None)
 
 

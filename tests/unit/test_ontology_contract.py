@@ -3,24 +3,19 @@ contract (docs/graph-model.md)."""
 
 from __future__ import annotations
 
+import csv
 import re
 from pathlib import Path
 
 import pytest
 
 from openfdp.ontology import load_ontology
+from tests.data_paths import TFC_TABLE
 
 pytestmark = pytest.mark.unit
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 GRAPH_MODEL = REPO_ROOT / "docs" / "graph-model.md"
-SHARED_TFC = (
-    REPO_ROOT.parent
-    / "shared"
-    / "data"
-    / "nhs-treatment-function-codes-scw"
-    / "treatment-function-codes.md"
-)
 
 
 def _bullets(section: str) -> list[str]:
@@ -132,11 +127,9 @@ def test_rtt_status_has_the_17_national_codes() -> None:
 
 
 def test_treatment_function_codes_match_the_nhs_table() -> None:
-    rows = {}
-    for line in SHARED_TFC.read_text(encoding="utf-8").splitlines():
-        m = re.match(r"^\| (\d{3}) \| ([^|]*)\|", line)
-        if m:
-            rows[m.group(1)] = m.group(2).strip()
+    """NHS Data Dictionary main specialty and treatment function codes (archive, May 2019)."""
+    with TFC_TABLE.open(newline="", encoding="utf-8") as fh:
+        rows = {row["code"]: row["title"] for row in csv.DictReader(fh)}
     tfc = load_ontology().code_list("TFC")
     assert len(rows) == 173
     assert dict(tfc) == rows
