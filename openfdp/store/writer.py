@@ -145,14 +145,16 @@ class GraphWriter:
                 raise UnknownName(str(exc)) from None
         return self._text[cache]
 
-    def _rel_text(self, shape: RelShape, *, with_props: bool) -> str:
-        cache = (shape, with_props)
+    def _rel_text(self, shape: RelShape, *, with_props: bool, create: bool = False) -> str:
+        cache = (shape, with_props, create)
         if cache not in self._text:
             if shape.type not in self._ontology.rel_types:
                 raise UnknownName(f"relationship type {shape.type!r} is not in the ontology")
             self._require_constraint(shape.start)
             self._require_constraint(shape.end)
-            self._text[cache] = write_cypher.rel_text(_q(shape.type)[1:-1], with_props=with_props)
+            self._text[cache] = write_cypher.rel_text(
+                _q(shape.type)[1:-1], with_props=with_props, create=create
+            )
         return self._text[cache]
 
     @staticmethod
@@ -190,11 +192,9 @@ class GraphWriter:
         node_statements += [
             (s, self._node_text(s, stub=True), rows) for s, rows in self._stubs(nodes, rels).items()
         ]
-        rel_statements = []
-        for rshape, rows in rels.items():
-            if rows:
-                with_props = any(r["props"] for r in rows)
-                rel_statements.append((rshape, self._rel_text(rshape, with_props=with_props), rows))
+        rel_statements = [(rshape, rows) for rshape, rows in rels.items() if rows]
+        for rshape, _ in rel_statements:  # names checked before anything is written
+            self._rel_text(rshape, with_props=False)
         stats = WriteStats(
             statements=len(node_statements) + len(rel_statements),
             node_rows=sum(len(r) for r in nodes.values()),
@@ -207,8 +207,10 @@ class GraphWriter:
         @unit_of_work(metadata=metadata, timeout=self._timeout)
         def work(tx: ManagedTransaction) -> None:
             ids: dict[NodeShape, dict[tuple[Any, ...], str]] = {}
+            created: set[str] = set()
             for shape, text, rows in node_statements:
-                got = tx.run(text, rows=list(rows)).single(strict=True)["ids"]
+                rec = tx.run(text, rows=list(rows)).single(strict=True)
+                got, new = rec["ids"], rec["new"]
                 if len(got) != len(rows):  # pragma: no cover - one id per row, in order
                     raise WriteFailed(f"a node statement returned {len(got)} of {len(rows)} ids")
                 known = ids.setdefault(shape, {})
@@ -216,8 +218,17 @@ class GraphWriter:
                 for row, node_id in zip(rows, got, strict=True):
                     key = row["key"]
                     known[tuple([key[k] for k in names])] = node_id
-            for rshape, text, rows in rel_statements:
-                tx.run(text, rows=_rel_rows(rshape, rows, ids)).consume()
+                created.update(i for i, fresh in zip(got, new, strict=True) if fresh)
+            seen: set[tuple[str, str, str]] = set()
+            for rshape, rows in rel_statements:
+                fresh, old = _rel_rows(rshape, rows, ids, created, seen)
+                with_props = any(r["props"] for r in rows)
+                if fresh:
+                    text = self._rel_text(rshape, with_props=with_props, create=True)
+                    tx.run(text, rows=fresh).consume()
+                if old:
+                    text = self._rel_text(rshape, with_props=with_props)
+                    tx.run(text, rows=old).consume()
 
         try:
             with self._driver.session(database=self._database) as session:
@@ -233,21 +244,29 @@ class GraphWriter:
 
 
 def _rel_rows(
-    shape: RelShape, rows: Sequence[Row], ids: Mapping[NodeShape, Mapping[tuple[Any, ...], str]]
-) -> list[list[Any]]:
-    """[start id, end id(, properties)] of each relationship row."""
+    shape: RelShape,
+    rows: Sequence[Row],
+    ids: Mapping[NodeShape, Mapping[tuple[Any, ...], str]],
+    created: set[str],
+    seen: set[tuple[str, str, str]],
+) -> tuple[list[list[Any]], list[list[Any]]]:
+    """[start id, end id(, properties)] of each relationship row: those with an end created
+    in this transaction (to CREATE) and the others (to MERGE). A repeat of the same type
+    between the same two nodes (two shapes naming one node) is dropped from the first list
+    and MERGEd instead."""
     starts, ends = ids[shape.start], ids[shape.end]
     sk, ek = shape.start.key, shape.end.key
-    if any(r["props"] for r in rows):
-        return [
-            [
-                starts[tuple([r["start"][k] for k in sk])],
-                ends[tuple([r["end"][k] for k in ek])],
-                r["props"],
-            ]
-            for r in rows
-        ]
-    return [
-        [starts[tuple([r["start"][k] for k in sk])], ends[tuple([r["end"][k] for k in ek])]]
-        for r in rows
-    ]
+    with_props = any(r["props"] for r in rows)
+    fresh: list[list[Any]] = []
+    old: list[list[Any]] = []
+    for r in rows:
+        a = starts[tuple([r["start"][k] for k in sk])]
+        b = ends[tuple([r["end"][k] for k in ek])]
+        item = [a, b, r["props"]] if with_props else [a, b]
+        triple = (shape.type, a, b)
+        if (a in created or b in created) and triple not in seen:
+            seen.add(triple)
+            fresh.append(item)
+        else:
+            old.append(item)
+    return fresh, old
