@@ -123,7 +123,8 @@ async def api_latencies(requests: int) -> list[tuple[str, int, dict[str, float]]
             for name, call in targets:
                 try:
                     lat, wall = await measure(call, 0, requests, clients)
-                except SystemExit as exc:  # e.g. the API's own 30 s timeout on a busy box
+                except (SystemExit, OSError, asyncio.IncompleteReadError) as exc:
+                    # e.g. the API's own 30 s timeout on a busy box
                     print(f"  {name:12} c={clients:<3} failed: {str(exc)[:160]}", flush=True)
                     continue
                 res = summary(lat, wall)
