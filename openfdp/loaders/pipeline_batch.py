@@ -3,6 +3,10 @@ flush, grouped by node and relationship shape and de-duplicated, with the proven
 (``SourceRecord``, ``IN_BATCH``, ``DERIVED_FROM``) each record adds. A shared reference node
 (coded concept, organisation, role, theatre, ward, product) is buffered by the first record
 of a run that mentions it, and again only when a record carries other properties for it.
+
+This runs once per row of every record (a record has ~4 nodes and ~10 relationships with
+provenance), so the shape of a row is looked up by its label and key names in a cache
+instead of being built, sorted and hashed each time (bench/load_stages.py measures it).
 """
 
 from __future__ import annotations
@@ -22,47 +26,108 @@ REFERENCE_LABELS = frozenset(
 #: properties set only when a node is created (linkage owns them afterwards)
 CREATE_ONLY = frozenset({"cluster_id"})
 
+Canon = tuple[Any, ...]  # a shape as a plain tuple (hashed in C, unlike the dataclasses)
+Ident = tuple[Any, ...]  # the key values of a row, in the shape's key order
+#: (label, key names as given) -> (canonical tuple, shape, key names in the shape's order)
+_NODE_SHAPES: dict[Canon, tuple[Canon, NodeShape, tuple[str, ...]]] = {}
+_REL_SHAPES: dict[Canon, tuple[Canon, RelShape, tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _node_shape(label: str, key: Mapping[str, Any]) -> tuple[Canon, NodeShape, tuple[str, ...]]:
+    given = (label, *key)
+    found = _NODE_SHAPES.get(given)
+    if found is None:
+        names = tuple(sorted(key))
+        found = _NODE_SHAPES[given] = ((label, *names), NodeShape(label, names), names)
+    return found
+
+
+def _rel_shape(
+    rtype: str, start: str, start_key: Mapping[str, Any], end: str, end_key: Mapping[str, Any]
+) -> tuple[Canon, RelShape, tuple[str, ...], tuple[str, ...]]:
+    given = (rtype, start, tuple(start_key), end, tuple(end_key))
+    found = _REL_SHAPES.get(given)
+    if found is None:
+        s_canon, s_shape, s_names = _node_shape(start, start_key)
+        e_canon, e_shape, e_names = _node_shape(end, end_key)
+        found = _REL_SHAPES[given] = (
+            (rtype, s_canon, e_canon), RelShape(rtype, s_shape, e_shape), s_names, e_names,
+        )  # fmt: skip
+    return found
+
 
 class RowBatch:
     """Rows of the records buffered since the last flush, grouped and de-duplicated."""
 
     def __init__(self) -> None:
-        self.nodes: dict[NodeShape, dict[tuple[Any, ...], Row]] = {}
-        self.rels: dict[RelShape, dict[tuple[Any, ...], Row]] = {}
+        self._nodes: dict[Canon, tuple[NodeShape, dict[Ident, Row]]] = {}
+        self._rels: dict[Canon, tuple[RelShape, dict[Ident, Row]]] = {}
         self.identities: list[IdentityEvidence] = []
         self.records = 0
 
+    @property
+    def nodes(self) -> dict[NodeShape, dict[Ident, Row]]:
+        return dict(self._nodes.values())
+
+    @property
+    def rels(self) -> dict[RelShape, dict[Ident, Row]]:
+        return dict(self._rels.values())
+
     def node(self, row: NodeRow) -> None:
-        shape = NodeShape(row.label, tuple(sorted(row.key)))
-        ident = tuple(row.key[k] for k in shape.key)
-        props = {k: v for k, v in row.props.items() if k not in CREATE_ONLY}
-        create = {k: v for k, v in row.props.items() if k in CREATE_ONLY}
-        group = self.nodes.setdefault(shape, {})
-        if ident in group:
-            group[ident]["props"].update(props)
-            group[ident]["create"].update(create)
+        self.add_node(row.label, row.key, row.props)
+
+    def add_node(self, label: str, key: Mapping[str, Any], props: Mapping[str, Any]) -> Ident:
+        """Buffer one node row; its key values (in its shape's key order) come back."""
+        canon, shape, names = _node_shape(label, key)
+        ident = tuple(map(key.__getitem__, names))
+        if CREATE_ONLY.isdisjoint(props):
+            plain, create = dict(props), {}
         else:
-            group[ident] = {"key": dict(row.key), "props": props, "create": create}
+            plain = {k: v for k, v in props.items() if k not in CREATE_ONLY}
+            create = {k: v for k, v in props.items() if k in CREATE_ONLY}
+        group = self._nodes.get(canon)
+        if group is None:
+            group = self._nodes[canon] = (shape, {})
+        have = group[1].get(ident)
+        if have is None:
+            group[1][ident] = {"key": dict(key), "props": plain, "create": create}
+        else:
+            have["props"].update(plain)
+            have["create"].update(create)
+        return ident
 
     def rel(self, row: RelRow) -> None:
-        start = NodeShape(row.start_label, tuple(sorted(row.start_key)))
-        end = NodeShape(row.end_label, tuple(sorted(row.end_key)))
-        shape = RelShape(row.type, start, end)
-        ident = tuple(row.start_key[k] for k in start.key) + tuple(row.end_key[k] for k in end.key)
-        group = self.rels.setdefault(shape, {})
-        if ident in group:
-            group[ident]["props"].update(row.props)
-        else:
-            group[ident] = {
-                "start": dict(row.start_key),
-                "end": dict(row.end_key),
-                "props": dict(row.props),
-            }
+        self.add_rel(
+            row.type, row.start_label, row.start_key, row.end_label, row.end_key, props=row.props
+        )
+
+    def add_rel(
+        self,
+        rtype: str,
+        start: str,
+        start_key: Mapping[str, Any],
+        end: str,
+        end_key: Mapping[str, Any],
+        *,
+        props: Mapping[str, Any],
+    ) -> None:
+        canon, shape, s_names, e_names = _rel_shape(rtype, start, start_key, end, end_key)
+        ident = tuple(map(start_key.__getitem__, s_names)) + tuple(
+            map(end_key.__getitem__, e_names)
+        )
+        group = self._rels.get(canon)
+        if group is None:
+            group = self._rels[canon] = (shape, {})
+        have = group[1].get(ident)
+        if have is None:
+            group[1][ident] = {"start": dict(start_key), "end": dict(end_key), "props": dict(props)}
+        elif props:
+            have["props"].update(props)
 
     def grouped(self) -> tuple[dict[NodeShape, list[Row]], dict[RelShape, list[Row]]]:
         return (
-            {s: list(g.values()) for s, g in self.nodes.items()},
-            {s: list(g.values()) for s, g in self.rels.items()},
+            {s: list(g.values()) for s, g in self._nodes.values()},
+            {s: list(g.values()) for s, g in self._rels.values()},
         )
 
 
@@ -73,14 +138,12 @@ def buffer_record(
     seen_refs: set[tuple[str, str, str]],
 ) -> None:
     src_key = {"source_record_id": f"{rec.source}:{rec.record_key}"}
-    buf.node(
-        NodeRow(
-            "SourceRecord",
-            src_key,
-            {"source": rec.source, "record_key": rec.record_key, "content_hash": rec.content_hash},
-        )
+    buf.add_node(
+        "SourceRecord",
+        src_key,
+        {"source": rec.source, "record_key": rec.record_key, "content_hash": rec.content_hash},
     )
-    buf.rel(RelRow("IN_BATCH", "SourceRecord", src_key, "LoadBatch", dict(batch_key)))
+    buf.add_rel("IN_BATCH", "SourceRecord", src_key, "LoadBatch", batch_key, props={})
     for node in rec.nodes:
         if node.label in REFERENCE_LABELS:
             # the same reference with the same properties again adds nothing; with other
@@ -89,9 +152,11 @@ def buffer_record(
             if ref in seen_refs:
                 continue
             seen_refs.add(ref)
-        buf.node(node)
-        buf.rel(RelRow("DERIVED_FROM", node.label, node.key, "SourceRecord", src_key))
+        buf.add_node(node.label, node.key, node.props)
+        buf.add_rel("DERIVED_FROM", node.label, node.key, "SourceRecord", src_key, props={})
     for rel in rec.rels:
-        buf.rel(rel)
+        buf.add_rel(
+            rel.type, rel.start_label, rel.start_key, rel.end_label, rel.end_key, props=rel.props
+        )
     buf.identities.extend(rec.identities)
     buf.records += 1

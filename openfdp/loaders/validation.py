@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime, time
 from typing import Any
 
-from openfdp.loaders.model import MappedRecord
+from openfdp.loaders.model import MappedRecord, RelRow
 from openfdp.ontology.model import Ontology
 
 #: properties every record-level node may carry whatever its class (docs/graph-model.md)
@@ -98,6 +98,7 @@ class OntologyIndex:
             label: frozenset({label, *names(getattr(nt, "labels", ()))})
             for label, nt in ontology.node_types.items()
         }
+        self._good: set[tuple[Any, ...]] = set()  # row shapes that passed the shape checks
         self._pairs: dict[str, frozenset[tuple[str, str]]] = {}
         self._rel_props: dict[str, frozenset[str] | None] = {}
         for rtype, rt in ontology.rel_types.items():
@@ -132,31 +133,68 @@ class OntologyIndex:
                 return f"property {name} of {label} must be a {types[name]}"
         return None
 
+    def _rel(self, rel: RelRow) -> str | None:
+        if rel.type not in self._rel_props:
+            return f"relationship type {rel.type} is not in the ontology"
+        for label, key in ((rel.start_label, rel.start_key), (rel.end_label, rel.end_key)):
+            problem = self._node(label, key, ())
+            if problem:
+                return problem
+        pairs = self._pairs.get(rel.type)
+        if pairs is not None and not any(
+            (a, b) in pairs
+            for a in self._labels[rel.start_label]
+            for b in self._labels[rel.end_label]
+        ):
+            return f"{rel.type} does not join {rel.start_label} to {rel.end_label} in the ontology"
+        allowed = self._rel_props[rel.type]
+        if allowed is not None and set(rel.props) - allowed:
+            bad = sorted(set(rel.props) - allowed)[0]
+            return f"property {bad} is not defined for {rel.type}"
+        return None
+
     def check(self, rec: MappedRecord) -> tuple[str | None, str] | None:
+        """The first problem of the record's rows, or None. A row whose shape (label or type,
+        key and property names) passed before is only checked for empty key values again
+        (and its values coerced): the shape checks do not depend on the values."""
         for node in rec.nodes:
-            problem = self._node(node.label, node.key, node.props)
+            shape = (node.label, *node.key, None, *node.props)
+            if shape in self._good:
+                problem = _empty_key(node.label, node.key)
+            else:
+                problem = self._node(node.label, node.key, node.props)
+                if problem is None:
+                    self._remember(shape)
             if problem is None:
                 problem = self._coerce(node.label, node.props)
             if problem:
                 return node.label, problem
         for rel in rec.rels:
-            if rel.type not in self._rel_props:
-                return rel.type, f"relationship type {rel.type} is not in the ontology"
-            for label, key in ((rel.start_label, rel.start_key), (rel.end_label, rel.end_key)):
-                problem = self._node(label, key, ())
-                if problem:
-                    return rel.type, problem
-            pairs = self._pairs.get(rel.type)
-            if pairs is not None and not any(
-                (a, b) in pairs
-                for a in self._labels[rel.start_label]
-                for b in self._labels[rel.end_label]
-            ):
-                return rel.type, (
-                    f"{rel.type} does not join {rel.start_label} to {rel.end_label} in the ontology"
+            shape = (rel.type, rel.start_label, *rel.start_key, None, rel.end_label,
+                     *rel.end_key, None, *rel.props)  # fmt: skip
+            if shape in self._good:
+                problem = _empty_key(rel.start_label, rel.start_key) or _empty_key(
+                    rel.end_label, rel.end_key
                 )
-            allowed = self._rel_props[rel.type]
-            if allowed is not None and set(rel.props) - allowed:
-                bad = sorted(set(rel.props) - allowed)[0]
-                return rel.type, f"property {bad} is not defined for {rel.type}"
+            else:
+                problem = self._rel(rel)
+                if problem is None:
+                    self._remember(shape)
+            if problem:
+                return rel.type, problem
         return None
+
+    def _remember(self, shape: tuple[Any, ...]) -> None:
+        if len(self._good) < SHAPE_CACHE:
+            self._good.add(shape)
+
+
+#: at most this many row shapes are remembered as valid (they come from mapper code paths)
+SHAPE_CACHE = 100_000
+
+
+def _empty_key(label: str, key: dict[str, Any]) -> str | None:
+    values = key.values()
+    if None in values or "" in values:
+        return f"{label} key has an empty value"
+    return None

@@ -18,36 +18,18 @@ no relationship is dropped); the relationship statements then MATCH both ends.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 
-from neo4j import Driver, ManagedTransaction, Query, unit_of_work
+from neo4j import Driver, ManagedTransaction, unit_of_work
 from openfdp.ontology.model import Ontology
+from openfdp.store import write_cypher
 from openfdp.store.errors import ConnectionFailed, StoreError
 
-NODE_MERGE = (
-    "UNWIND $rows AS row MERGE (n:{label} {{{key}}}) "
-    "ON CREATE SET n += row.create SET n += row.props{extra}"
-)
-NODE_STUB_MERGE = "UNWIND $rows AS row MERGE (n:{label} {{{key}}}){extra}"
-REL_MERGE = (
-    "UNWIND $rows AS row "
-    "MATCH (a:{start} {{{start_key}}}) MATCH (b:{end} {{{end_key}}}) "
-    "MERGE (a)-[r:{type}]->(b){set_props}"
-)
 SHOW_CONSTRAINTS = "SHOW CONSTRAINTS YIELD type, entityType, labelsOrTypes, properties"
-# The ceiling for benchmarks: the same rows created with no MERGE, no checks, no provenance.
-BARE_NODE_CREATE = "UNWIND $rows AS row CREATE (n:{label}) SET n = row.props"
-BARE_REL_CREATE = (
-    "UNWIND $rows AS row MATCH (a:{start} {{{start_key}}}) MATCH (b:{end} {{{end_key}}}) "
-    "CREATE (a)-[r:{type}]->(b) SET r = row.props"
-)
-
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _UNIQUE_TYPES = frozenset({"UNIQUENESS", "NODE_KEY", "NODE_PROPERTY_UNIQUENESS"})
 
 
@@ -88,9 +70,10 @@ class WriteStats:
 
 
 def _q(name: str) -> str:
-    if not _NAME.match(name):
-        raise UnknownName(f"not a valid ontology name: {name!r}")
-    return f"`{name}`"
+    try:
+        return write_cypher.name(name)
+    except write_cypher.BadName as exc:
+        raise UnknownName(str(exc)) from None
 
 
 def labels_of(ontology: Ontology, label: str) -> tuple[str, ...]:
@@ -155,29 +138,23 @@ class GraphWriter:
         cache = ("stub", shape) if stub else shape
         if cache not in self._text:
             self._require_constraint(shape)
-            label, *extra = labels_of(self._ontology, shape.label)
-            key = ", ".join(f"{_q(k)}: row.key.{_q(k)}" for k in shape.key)
-            if stub:
-                extra_set = f" ON CREATE SET n:{':'.join(_q(x) for x in extra)}" if extra else ""
-                text = NODE_STUB_MERGE.format(label=_q(label), key=key, extra=extra_set)
-            else:
-                extra_set = f" SET n:{':'.join(_q(x) for x in extra)}" if extra else ""
-                text = NODE_MERGE.format(label=_q(label), key=key, extra=extra_set)
-            self._text[cache] = text
+            labels = labels_of(self._ontology, shape.label)
+            try:
+                self._text[cache] = write_cypher.node_text(labels, shape.key, stub=stub)
+            except write_cypher.BadName as exc:
+                raise UnknownName(str(exc)) from None
         return self._text[cache]
 
-    def _rel_text(self, shape: RelShape, *, with_props: bool) -> str:
-        cache = (shape, with_props)
+    def _rel_text(self, shape: RelShape, *, with_props: bool, create: bool = False) -> str:
+        cache = (shape, with_props, create)
         if cache not in self._text:
             if shape.type not in self._ontology.rel_types:
                 raise UnknownName(f"relationship type {shape.type!r} is not in the ontology")
-            parts: dict[str, str] = {"type": _q(shape.type)}
-            for side, node in (("start", shape.start), ("end", shape.end)):
-                self._require_constraint(node)
-                parts[side] = _q(node.label)
-                parts[f"{side}_key"] = ", ".join(f"{_q(k)}: row.{side}.{_q(k)}" for k in node.key)
-            parts["set_props"] = " SET r += row.props" if with_props else ""
-            self._text[cache] = REL_MERGE.format(**parts)
+            self._require_constraint(shape.start)
+            self._require_constraint(shape.end)
+            self._text[cache] = write_cypher.rel_text(
+                _q(shape.type)[1:-1], with_props=with_props, create=create
+            )
         return self._text[cache]
 
     @staticmethod
@@ -208,29 +185,50 @@ class GraphWriter:
         *,
         batch: str,
     ) -> WriteStats:
-        """Write all groups in one transaction: nodes first, then relationships."""
-        statements = [(self._node_text(s), rows) for s, rows in nodes.items() if rows]
-        statements += [
-            (self._node_text(s, stub=True), rows) for s, rows in self._stubs(nodes, rels).items()
+        """Write all groups in one transaction: nodes (and key-only stubs for relationship
+        ends the batch does not write) first, each statement handing back its nodes' element
+        ids; then the relationships, by those ids."""
+        node_statements = [(s, self._node_text(s), rows) for s, rows in nodes.items() if rows]
+        node_statements += [
+            (s, self._node_text(s, stub=True), rows) for s, rows in self._stubs(nodes, rels).items()
         ]
-        statements += [
-            (self._rel_text(s, with_props=any(r["props"] for r in rows)), rows)
-            for s, rows in rels.items()
-            if rows
-        ]
+        rel_statements = [(rshape, rows) for rshape, rows in rels.items() if rows]
+        for rshape, _ in rel_statements:  # names checked before anything is written
+            self._rel_text(rshape, with_props=False)
         stats = WriteStats(
-            statements=len(statements),
+            statements=len(node_statements) + len(rel_statements),
             node_rows=sum(len(r) for r in nodes.values()),
             rel_rows=sum(len(r) for r in rels.values()),
         )
-        if not statements:
+        if not stats.statements:
             return stats
         metadata = {**self._metadata, "batch": batch}
 
         @unit_of_work(metadata=metadata, timeout=self._timeout)
         def work(tx: ManagedTransaction) -> None:
-            for text, rows in statements:
-                tx.run(text, rows=list(rows)).consume()
+            ids: dict[NodeShape, dict[tuple[Any, ...], str]] = {}
+            created: set[str] = set()
+            for shape, text, rows in node_statements:
+                rec = tx.run(text, rows=list(rows)).single(strict=True)
+                got, new = rec["ids"], rec["new"]
+                if len(got) != len(rows):  # pragma: no cover - one id per row, in order
+                    raise WriteFailed(f"a node statement returned {len(got)} of {len(rows)} ids")
+                known = ids.setdefault(shape, {})
+                names = shape.key
+                for row, node_id in zip(rows, got, strict=True):
+                    key = row["key"]
+                    known[tuple([key[k] for k in names])] = node_id
+                created.update(i for i, fresh in zip(got, new, strict=True) if fresh)
+            seen: set[tuple[str, str, str]] = set()
+            for rshape, rows in rel_statements:
+                fresh, old = _rel_rows(rshape, rows, ids, created, seen)
+                with_props = any(r["props"] for r in rows)
+                if fresh:
+                    text = self._rel_text(rshape, with_props=with_props, create=True)
+                    tx.run(text, rows=fresh).consume()
+                if old:
+                    text = self._rel_text(rshape, with_props=with_props)
+                    tx.run(text, rows=old).consume()
 
         try:
             with self._driver.session(database=self._database) as session:
@@ -244,25 +242,31 @@ class GraphWriter:
             raise WriteFailed(f"Neo4j refused a write ({exc.code}); batch {batch}") from exc
         return stats
 
-    def create_bare(
-        self,
-        nodes: Mapping[NodeShape, Sequence[Row]],
-        rels: Mapping[RelShape, Sequence[Row]],
-    ) -> None:
-        """Benchmark ceiling: the same rows with plain CREATE (no MERGE, no extra labels)."""
-        with self._driver.session(database=self._database) as session:
-            for shape, rows in nodes.items():
-                text = BARE_NODE_CREATE.format(label=_q(shape.label))
-                payload = [
-                    {"props": {**r["key"], **r["props"], **r.get("create", {})}} for r in rows
-                ]
-                session.run(Query(text), rows=payload).consume()
-            for rshape, rows in rels.items():
-                text = BARE_REL_CREATE.format(
-                    type=_q(rshape.type),
-                    start=_q(rshape.start.label),
-                    end=_q(rshape.end.label),
-                    start_key=", ".join(f"{_q(k)}: row.start.{_q(k)}" for k in rshape.start.key),
-                    end_key=", ".join(f"{_q(k)}: row.end.{_q(k)}" for k in rshape.end.key),
-                )
-                session.run(Query(text), rows=list(rows)).consume()
+
+def _rel_rows(
+    shape: RelShape,
+    rows: Sequence[Row],
+    ids: Mapping[NodeShape, Mapping[tuple[Any, ...], str]],
+    created: set[str],
+    seen: set[tuple[str, str, str]],
+) -> tuple[list[list[Any]], list[list[Any]]]:
+    """[start id, end id(, properties)] of each relationship row: those with an end created
+    in this transaction (to CREATE) and the others (to MERGE). A repeat of the same type
+    between the same two nodes (two shapes naming one node) is dropped from the first list
+    and MERGEd instead."""
+    starts, ends = ids[shape.start], ids[shape.end]
+    sk, ek = shape.start.key, shape.end.key
+    with_props = any(r["props"] for r in rows)
+    fresh: list[list[Any]] = []
+    old: list[list[Any]] = []
+    for r in rows:
+        a = starts[tuple([r["start"][k] for k in sk])]
+        b = ends[tuple([r["end"][k] for k in ek])]
+        item = [a, b, r["props"]] if with_props else [a, b]
+        triple = (shape.type, a, b)
+        if (a in created or b in created) and triple not in seen:
+            seen.add(triple)
+            fresh.append(item)
+        else:
+            old.append(item)
+    return fresh, old
