@@ -14,7 +14,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-from openfdp.settings import get_settings
+from openfdp.settings import Settings, get_settings
 
 INSTANCE_FILE = "instance.env"
 INSTANCE_DIR_ENV = "OPENFDP_INSTANCE_DIR"
@@ -64,3 +64,15 @@ def write_env_file(path: Path, values: dict[str, str]) -> None:
         fh.write("# openfdp instance settings (docs/federation.md); secrets: keep 0600\n")
         fh.write("\n".join(lines) + "\n")
     os.chmod(path, 0o600)
+
+
+def instance_settings(folder: Path) -> Settings:
+    """The settings of the instance in `folder`, built without changing this process's
+    environment (for minting its tokens, or opening its graph from a test)."""
+    saved = dict(os.environ)
+    try:
+        os.environ.update(read_instance(folder))
+        return Settings()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
