@@ -87,8 +87,9 @@ def ensure_instance(
     return Instance(ods.upper(), folder.resolve(), role)
 
 
-def printed_path(res: subprocess.CompletedProcess[str]) -> Path:
-    """The path a share command printed: a path value of its JSON, or its last line."""
+def printed_path(res: subprocess.CompletedProcess[str], key: str | None = None) -> Path:
+    """The path a share command printed: its JSON's `key` (or any path value), or its last
+    line."""
     candidates: list[str] = []
     for raw in res.stdout.splitlines():
         line = raw.strip()
@@ -97,6 +98,8 @@ def printed_path(res: subprocess.CompletedProcess[str]) -> Path:
                 data: Any = json.loads(line)
             except ValueError:
                 continue
+            if key is not None and isinstance(data.get(key), str):
+                return Path(data[key])
             candidates += [v for v in data.values() if isinstance(v, str)]
         elif line:
             candidates.append(line)
@@ -162,7 +165,8 @@ def share_product(trust: Instance, ics: Instance, agreement: str, outbox: Path) 
 
     t0 = time.perf_counter()
     product = printed_path(
-        trust.run("share", "export", "--agreement", agreement, "--out", str(outbox), "--json")
+        trust.run("share", "export", "--agreement", agreement, "--out", str(outbox), "--json"),
+        "folder",
     )
     t1 = time.perf_counter()
     inbox = ics.folder / "inbox" / trust.name / product.name
@@ -170,9 +174,12 @@ def share_product(trust: Instance, ics: Instance, agreement: str, outbox: Path) 
         shutil.rmtree(inbox)
     shutil.copytree(product, inbox)
     t2 = time.perf_counter()
-    receipt = printed_path(ics.run("share", "import", str(inbox), "--json"))
+    receipt = printed_path(ics.run("share", "import", str(inbox), "--json"), "receipt")
     t3 = time.perf_counter()
-    trust.run("share", "ack", str(receipt))
+    back = trust.folder / "receipts" / f"{product.name}.json"  # the receipt's way back
+    back.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(receipt, back)
+    trust.run("share", "ack", str(back))
     t4 = time.perf_counter()
     return Flow(trust.name, inbox, receipt, folder_bytes(product), t1 - t0, t2 - t1, t3 - t2,
                 t4 - t3)  # fmt: skip
