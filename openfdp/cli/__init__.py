@@ -28,6 +28,7 @@ from openfdp.cli import (
     load,
     ontology,
     serve,
+    share,
 )
 from openfdp.cli.exit_codes import ExitCode
 from openfdp.cli.instance_env import INSTANCE_DIR_ENV, InstanceNotFound, use_instance
@@ -55,6 +56,7 @@ app.add_typer(serve.app, name="serve")
 app.add_typer(cypher.app, name="cypher")
 app.add_typer(audit.app, name="audit")
 app.add_typer(instance.app, name="instance")
+app.add_typer(share.app, name="share")
 demo.app.command("run")(demo_run.run)
 app.add_typer(demo.app, name="demo")
 

@@ -99,10 +99,25 @@ def year_of_birth(iso_date: str | None) -> int | None:
 
 @dataclass(frozen=True)
 class Pseudonymiser:
-    """Keyed HMAC-SHA256 tokens scoped by a pseudonymisation domain."""
+    """Keyed HMAC-SHA256 tokens scoped by a pseudonymisation domain.
+
+    ``link_key``/``link_domain``: the key and domain linkage evidence is encoded under
+    (``settings.share.linkage_key``/``linkage_domain``, shared by the instances of one ICS);
+    unset, the pseudonymisation key and domain (central mode).
+    """
 
     key: bytes = field(repr=False)
     domain: str
+    link_key: bytes | None = field(default=None, repr=False)
+    link_domain: str | None = None
+
+    @property
+    def linkage_key(self) -> bytes:
+        return self.link_key if self.link_key is not None else self.key
+
+    @property
+    def linkage_domain(self) -> str:
+        return self.link_domain if self.link_domain is not None else self.domain
 
     def token(self, kind: str, value: str) -> str:
         msg = f"{self.domain}|{kind}:{value}".encode()
@@ -141,6 +156,10 @@ def content_hash(canonical: str | bytes) -> str:
 def pseudonymiser_for(settings: Settings) -> Pseudonymiser:
     """The one pseudonymiser of a process, from ``settings.privacy`` (key and domain); built at
     the edge (a command, the API's start) and passed down to the mappers and the linkage."""
+    link = settings.share.linkage_key
     return Pseudonymiser(
-        key=settings.privacy.hmac_key.get_secret_value().encode(), domain=settings.privacy.domain
+        key=settings.privacy.hmac_key.get_secret_value().encode(),
+        domain=settings.privacy.domain,
+        link_key=None if link is None else link.get_secret_value().encode(),
+        link_domain=settings.share.linkage_domain,
     )

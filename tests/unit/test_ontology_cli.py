@@ -43,7 +43,7 @@ def copy_without_ontology_version(folder: Path) -> Path:
 def test_validate_the_ontology() -> None:
     code, out = run("validate")
     assert code == 0, out
-    assert "34 classes" in out and "valid" in out
+    assert "35 classes" in out and "valid" in out
 
 
 def test_validate_instance_data(tmp_path: Path) -> None:

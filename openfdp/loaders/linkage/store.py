@@ -71,7 +71,9 @@ class EvidenceStore:
     def __init__(self, path: Path, pseudonymiser: Pseudonymiser) -> None:
         self.path = path
         self.domain = pseudonymiser.domain
-        self._encoder = Encoder(key=pseudonymiser.key, domain=pseudonymiser.domain)
+        # encodings under the linkage key and domain (the ICS-wide ones when set), so rows
+        # encoded at different trusts of one ICS compare at the ICS
+        self._encoder = Encoder(key=pseudonymiser.linkage_key, domain=pseudonymiser.linkage_domain)
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._con = duckdb.connect(str(path))
@@ -95,20 +97,7 @@ class EvidenceStore:
 
     def add(self, items: Sequence[IdentityEvidence]) -> int:
         """Encode and store evidence; returns how many rows were new (repeats are ignored)."""
-        rows = [self._row(ev) for ev in items]
-        if not rows:
-            return 0
-        batch = pd.DataFrame(rows).drop_duplicates("record_id")
-        cols = ", ".join(batch.columns)
-        before = self.count()
-        self._con.register("evidence_batch", batch)
-        try:
-            self._con.execute(
-                f"INSERT OR IGNORE INTO evidence ({cols}) SELECT {cols} FROM evidence_batch"  # noqa: S608
-            ).fetchall()
-        finally:
-            self._con.unregister("evidence_batch")
-        return self.count() - before
+        return self.add_encoded([self._row(ev) for ev in items])
 
     __call__ = add
 
@@ -132,6 +121,46 @@ class EvidenceStore:
             "nhs_verified": verified,
             **encoded,
         }
+
+    # --- shared data products (openfdp/loaders/share) -----------------------------------
+
+    def rows_of(self, domain: str, persons: Sequence[str]) -> pd.DataFrame:
+        """Every stored row of some persons, with the provider (for a data product)."""
+        cols = ", ".join(_ENCODED)
+        self._con.register("share_persons", pd.DataFrame({"person_id": list(persons)}))
+        try:
+            return self._con.execute(
+                "SELECT record_id, person_id, provider_ods, nhs_verified, "  # noqa: S608
+                f"{cols} FROM evidence WHERE domain = ? AND person_id IN "
+                "(SELECT person_id FROM share_persons) ORDER BY record_id",
+                [domain],
+            ).df()
+        finally:
+            self._con.unregister("share_persons")
+
+    def add_encoded(self, rows: Sequence[dict[str, Any]]) -> int:
+        """Store rows encoded elsewhere (an imported data product), pending; new rows count."""
+        if not rows:
+            return 0
+        batch = pd.DataFrame(rows).drop_duplicates("record_id")
+        cols = ", ".join(batch.columns)
+        before = self.count()
+        self._con.register("encoded_batch", batch)
+        try:
+            self._con.execute(
+                f"INSERT OR IGNORE INTO evidence ({cols}) SELECT {cols} FROM encoded_batch"  # noqa: S608
+            ).fetchall()
+        finally:
+            self._con.unregister("encoded_batch")
+        return self.count() - before
+
+    def delete_provider(self, domain: str, provider_ods: str) -> int:
+        """Forget every row of one provider (a withdrawn data sharing agreement)."""
+        rows = self._con.execute(
+            "DELETE FROM evidence WHERE domain = ? AND provider_ods = ? RETURNING 1",
+            [domain, provider_ods],
+        ).fetchall()
+        return len(rows)
 
     # --- what a linkage run reads and writes -------------------------------------------
 
