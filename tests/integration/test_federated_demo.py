@@ -30,7 +30,7 @@ from openfdp.store import local_server
 from openfdp.store.driver import open_driver
 from tests.conftest import make_test_settings
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(3600)]
 PATIENTS, SEED, ICB = 150, 4, "QOP"
 BOLT_BASE = int(os.environ.get("OPENFDP_TEST_FED_BOLT_BASE", "7741"))
 API_BASE = BOLT_BASE + 1000
