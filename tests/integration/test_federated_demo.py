@@ -113,7 +113,10 @@ def test_ics_answers_the_tour_as_the_central_graph_does(
     total = expected["1 waiting list by provider"]["waitingList"]["total"]
     assert total["incompletePathways"] > 0
     assert expected["2 linked pathway"] is not None, "no person with pathways at two trusts"
+    assert expected["3 unbooked theatre capacity"]["unbookedCapacity"]["totalCount"] > 0
+    assert expected["4 who processes a trust's data"]["whoProcesses"]["suppliers"]
     assert expected["5 analyst Cypher"]["rows"]
+    assert not [q for q, a in expected.items() if "errors" in (a or {})]
     for question, answer in expected.items():
         assert got[question] == answer, question
 
