@@ -17,6 +17,10 @@ IS_IMPORTED = (
     "MATCH (b:`LoadBatch` {`batch_id`: $id}) RETURN coalesce(b.product_imported, false) AS done"
 )
 MARK_IMPORTED = "MATCH (b:`LoadBatch` {`batch_id`: $id}) SET b += $props"
+LAST_SEQ = (
+    "MATCH (b:`LoadBatch` {`source`: $source}) WHERE b.product_imported "
+    "RETURN coalesce(max(b.export_seq), 0) AS seq"
+)
 OPT_OUT = (
     "UNWIND $ids AS id MATCH (p:`PseudonymisedPerson` "
     "{`pseudonymisation_domain`: $domain, `pseudo_id`: id}) "
@@ -46,6 +50,12 @@ ORPHAN_TASKS = (
 def is_imported(driver: Driver, batch_id: str, *, database: str) -> bool:
     records, _, _ = driver.execute_query(IS_IMPORTED, id=batch_id, database_=database)
     return bool(records and records[0]["done"])
+
+
+def last_imported_seq(driver: Driver, source: str, *, database: str) -> int:
+    """The highest export number imported from ``source`` (0: none yet)."""
+    records, _, _ = driver.execute_query(LAST_SEQ, source=source, database_=database)
+    return int(records[0]["seq"]) if records else 0
 
 
 def mark_imported(driver: Driver, batch_id: str, props: dict[str, Any], *, database: str) -> None:

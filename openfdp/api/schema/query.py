@@ -12,6 +12,7 @@ from openfdp.api.schema import ics
 from openfdp.api.schema import organisations as orgs
 from openfdp.api.schema import pathways as pw
 from openfdp.api.schema import resources as res
+from openfdp.api.schema import sharing as sh
 from openfdp.api.schema import suppliers as sup
 from openfdp.api.schema.common import Connection, Info
 from openfdp.api.schema.node import Node, parse_global_id
@@ -98,6 +99,11 @@ class Query:
     who_processes: sup.ProcessingOfOrganisation | None = strawberry.field(
         resolver=sup.resolve_who_processes,
         description="Who processes an organisation's data, under which agreements.",
+    )
+    sharing_agreements: list[sh.DataSharingAgreement] = strawberry.field(
+        resolver=sh.resolve_sharing_agreements,
+        description="Data sharing agreements between openfdp instances (trust to ICS), of "
+        "one organisation as sender or receiver when odsCode is given.",
     )
 
     # --- organisations (public) ------------------------------------------------------------

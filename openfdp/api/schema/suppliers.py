@@ -23,6 +23,7 @@ from openfdp.api.schema.common import (
 )
 from openfdp.api.schema.node import Node
 from openfdp.api.schema.organisations import OrganisationRef, org_ref, org_refs
+from openfdp.api.schema.sharing import DataSharingAgreement, to_sharing
 from openfdp.store.queries import suppliers as q
 
 
@@ -96,10 +97,17 @@ class Supplier(Node):
     agreements: list[SupplierAgreement]
 
 
-@strawberry.type(description="The data processing agreements an organisation controls.")
+@strawberry.type(
+    description="The data processing agreements an organisation controls, and the data "
+    "sharing agreements it is party to."
+)
 class ProcessingOfOrganisation:
     organisation: OrganisationRef
     agreement_list: strawberry.Private[list[DataProcessingAgreement]]
+    sharing_agreements: list[DataSharingAgreement] = strawberry.field(
+        description="Data sharing agreements under which the organisation's instance sends "
+        "or receives pseudonymised data products."
+    )
 
     @strawberry.field
     def agreements(
@@ -207,4 +215,7 @@ async def resolve_who_processes(info: Info, *, ods_code: str) -> ProcessingOfOrg
         return None
     agreements = [to_agreement(a) for a in rows[0]["agreements"]]
     info.context.audit.record(rows=len(agreements))
-    return ProcessingOfOrganisation(organisation=org, agreement_list=agreements)
+    sharing = [to_sharing(a) for a in rows[0]["sharing"]]
+    return ProcessingOfOrganisation(
+        organisation=org, agreement_list=agreements, sharing_agreements=sharing
+    )

@@ -2,7 +2,7 @@
 
 Graph values keep their type through JSON: a date is ``{"$date": "2026-03-31"}``, a
 timestamp ``{"$datetime": "...+00:00"}``, a time of day ``{"$time": "08:00:00"}``; bytes
-(Bloom filters) are ``{"$b64": "..."}``. Files are gzip (mtime 0, so the same rows give the
+(Bloom filters) are ``{"$b64": "..."}``. Files are gzip (no name, mtime 0, so the same rows give the
 same bytes) of one canonical JSON object per line.
 """
 
@@ -12,15 +12,16 @@ import base64
 import datetime as dt
 import gzip
 import hashlib
-import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 
 def canonical(obj: Any) -> bytes:
-    """Sorted keys, no spaces, ASCII: the same object always gives the same bytes."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+    """Sorted keys, no spaces, UTF-8: the same object always gives the same bytes."""
+    return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
 
 
 def encode_value(value: Any) -> Any:
@@ -69,7 +70,7 @@ def digest(obj: Any) -> str:
 
 def write_lines(path: Path, rows: Iterable[dict[str, Any]]) -> int:
     count = 0
-    with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
+    with path.open("wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as fh:
         for row in rows:
             fh.write(canonical(row) + b"\n")
             count += 1
@@ -80,7 +81,7 @@ def read_lines(path: Path) -> Iterator[dict[str, Any]]:
     with gzip.open(path, "rb") as fh:
         for line in fh:
             if line.strip():
-                yield json.loads(line)
+                yield orjson.loads(line)
 
 
 def sha256_file(path: Path) -> str:

@@ -15,6 +15,10 @@ import hmac
 from openfdp.loaders.privacy import Pseudonymiser
 
 
+#: the token kind of a receiver's pseudo_id of a shared reference
+RECEIVER_KIND = "shared_ref"
+
+
 def shared_ref(ps: Pseudonymiser, *, sender_ods: str, pseudo_id: str, id_tok: str | None) -> str:
     """The shared reference of a person of the sender (64 hex digits)."""
     if id_tok:
@@ -26,4 +30,4 @@ def shared_ref(ps: Pseudonymiser, *, sender_ods: str, pseudo_id: str, id_tok: st
 
 def receiver_person_key(ps: Pseudonymiser, person_ref: str) -> dict[str, str]:
     """The receiver's PseudonymisedPerson key of a shared reference."""
-    return ps.person_key(ps.token("shared", person_ref))
+    return ps.person_key(ps.token(RECEIVER_KIND, person_ref))

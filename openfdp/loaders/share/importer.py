@@ -25,8 +25,10 @@ from openfdp.loaders.pipeline import run_load
 from openfdp.loaders.pipeline_inputs import batch_id_for
 from openfdp.loaders.privacy import Pseudonymiser, pseudonymiser_for
 from openfdp.loaders.share.classes import PERSON, REFERENCE
-from openfdp.loaders.share.codec import decode_props, read_lines
+from openfdp.loaders.share.codec import decode_props, digest, read_lines
+from openfdp.loaders.share.errors import ProductRefused
 from openfdp.loaders.share.identity import receiver_person_key
+from openfdp.loaders.share.items import item_id
 from openfdp.loaders.share.manifest import EVIDENCE, NODES, OPT_OUTS, TOMBSTONES
 from openfdp.loaders.share.receipt import write_receipt
 from openfdp.loaders.share.verify import verify_product
@@ -57,9 +59,16 @@ def import_product(
     source = source_of(str(m["agreement_id"]))
     batch_id = batch_id_for(source, str(m["export_id"]))
     out = ImportSummary(str(m["export_id"]), str(m["agreement_id"]), str(m["sender_ods"]), "")
+    seq = int(m["watermark"]["seq"])
     if share_import.is_imported(driver, batch_id, database=db):
         out.status = "already imported"
     else:
+        last = share_import.last_imported_seq(driver, source, database=db)
+        if seq < last:
+            raise ProductRefused(
+                f"product {seq} of agreement {m['agreement_id']} is older than product {last}, "
+                "already imported (its changes are in the later one)"
+            )
         ps = pseudonymiser_for(settings)
         load = run_load(
             driver, source=source, outcomes=product_outcomes(folder, source, ps),
@@ -81,8 +90,9 @@ def import_product(
         out.counts["linkage"] = {"mode": link.mode, "links_created": link.links_created,
                                  "clusters": link.clusters, "persons": link.persons}  # fmt: skip
         share_import.mark_imported(driver, batch_id, {
-            "export_id": m["export_id"], "sharing_agreement_id": m["agreement_id"],
-            "source_instance": m["sender_ods"], "source_ontology_version": m["ontology_version"],
+            "export_id": m["export_id"], "export_seq": seq,
+            "sharing_agreement_id": m["agreement_id"], "source_instance": m["sender_ods"],
+            "source_ontology_version": m["ontology_version"],
         }, database=db)  # fmt: skip
         out.status = "imported"
     receipt = {
@@ -108,17 +118,16 @@ def product_outcomes(folder: Path, source: str, ps: Pseudonymiser) -> Iterator[O
             for r in row["rels"]
         ]  # fmt: skip
         yield MappedRecord(
-            source=source, position=f"{NODES}:{n}", record_key=str(row["item"]),
-            content_hash=str(row["hash"]), nodes=[NodeRow(label, key, props)], rels=rels,
+            source=source, position=f"{NODES}:{n}", record_key=item_id(label, row["key"]),
+            content_hash=digest(row), nodes=[NodeRow(label, key, props)], rels=rels,
         )  # fmt: skip
 
 
 def evidence_rows(folder: Path, ps: Pseudonymiser) -> Iterator[dict[str, Any]]:
     """Evidence rows for the receiver's store: keyed encodings, receiver-domain persons."""
     for row in read_lines(folder / EVIDENCE):
+        h = digest(row)
         person = receiver_person_key(ps, str(row.pop("person_ref")))["pseudo_id"]
-        h = str(row.pop("hash"))
-        row.pop("item", None)
         record_id = hashlib.sha256(f"{ps.domain}|{h}".encode()).hexdigest()[:32]
         yield {"record_id": record_id, "domain": ps.domain, "person_id": person,
                **decode_props(row)}  # fmt: skip

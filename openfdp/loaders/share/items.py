@@ -77,8 +77,9 @@ class ItemBuilder:
                 continue
             end_key = encode_props(self.key_of(end, r["end"]))
             if end in REFERENCE:
-                ref = self.record(end, r["end"], [])
-                self.references.setdefault(ref["item"], ref)
+                ref_id = item_id(end, end_key)
+                if ref_id not in self.references:
+                    self.references[ref_id] = self.record(end, r["end"], [])
             out.append(
                 {"type": r["type"], "end_label": end, "end_key": end_key,
                  "props": encode_props(r["props"])}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +40,10 @@ def write_files(
 ) -> dict[str, dict[str, Any]]:
     """Write the data files; the manifest's ``files`` entry (sha256, rows, bytes) of each."""
     sources = read_folder(SOURCE_DIR)
-    content = {
-        NODES: nodes,
+    content: dict[str, Iterable[dict[str, Any]]] = {
+        NODES: (_bare(n) for n in nodes),
         TOMBSTONES: tombstones,
-        EVIDENCE: evidence,
+        EVIDENCE: (_bare(e) for e in evidence),
         OPT_OUTS: opt_outs,
         ONTOLOGY: [{"file": name, "text": text} for name, text in sorted(sources.items())],
     }
@@ -52,6 +53,12 @@ def write_files(
         count = write_lines(path, rows)
         files[name] = {"sha256": sha256_file(path), "rows": count, "bytes": path.stat().st_size}
     return files
+
+
+def _bare(row: dict[str, Any]) -> dict[str, Any]:
+    """An item as it is written: its id and hash are the sender's bookkeeping (the receiver
+    derives both from the content)."""
+    return {k: v for k, v in row.items() if k not in ("item", "hash")}
 
 
 def write_signed(folder: Path, manifest: dict[str, Any], settings: Settings) -> None:

@@ -1,6 +1,7 @@
 """Ending or revoking an agreement: at the receiver, every record that came under it goes,
 with the persons and links that rested only on them; an audit event records the counts.
-Later products under the agreement are refused (it is no longer active)."""
+Later products under the agreement are refused (it is no longer active). At the sender only
+the status changes (nothing of its own data is removed), and it exports no more."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from openfdp.loaders.share import agreements
 from openfdp.loaders.share.classes import REFERENCE
 from openfdp.loaders.share.errors import AgreementError
 from openfdp.loaders.share.importer import source_of
+from openfdp.loaders.share.keys import check_ods
 from openfdp.services.audit import audit_dir
 from openfdp.settings import Settings
 from openfdp.store import share_agreements, share_import
@@ -33,19 +35,11 @@ def withdraw(driver: Driver, settings: Settings, agreement_id: str, action: str)
         raise AgreementError(f"agreement {agreement_id} is already {agreement['status']}")
     db = settings.neo4j.database
     share_agreements.set_status(driver, agreement_id, status, dt.date.today(), database=db)
-    counts = share_import.withdraw_source(
-        driver, source_of(agreement_id), sorted(REFERENCE), database=db
-    )
-    ps = pseudonymiser_for(settings)
     sender = agreement["sender_ods"]
-    others = [
-        a for a in agreements.list_all(driver, settings)
-        if a["sender_ods"] == sender and a["status"] == "active"
-    ]  # fmt: skip
-    if not others:
-        with EvidenceStore(default_path(settings.state_dir), ps) as store:
-            counts["evidence_rows"] = store.delete_provider(ps.domain, sender)
-    counts["cluster_ids_changed"] = _recluster(LinkGraph(driver, db), ps.domain)
+    receiving = bool(settings.instance.ods) and agreement["receiver_ods"] == check_ods(
+        str(settings.instance.ods)
+    )
+    counts = _remove(driver, settings, agreement_id, sender) if receiving else {}
     records = sum(v for k, v in counts.items() if k not in _NOT_RECORDS)
     event = {
         "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
@@ -66,6 +60,25 @@ def withdraw(driver: Driver, settings: Settings, agreement_id: str, action: str)
         log.close()
     return {"agreement_id": agreement_id, "status": status, "records_removed": records,
             "counts": counts}  # fmt: skip
+
+
+def _remove(driver: Driver, settings: Settings, agreement_id: str, sender: str) -> dict[str, int]:
+    """At the receiver: what came under the agreement, the sender's evidence rows when no
+    other active agreement of the sender remains, and the clusters that rested on them."""
+    db = settings.neo4j.database
+    counts = share_import.withdraw_source(
+        driver, source_of(agreement_id), sorted(REFERENCE), database=db
+    )
+    ps = pseudonymiser_for(settings)
+    others = [
+        a for a in agreements.list_all(driver, settings)
+        if a["sender_ods"] == sender and a["status"] == "active"
+    ]  # fmt: skip
+    if not others:
+        with EvidenceStore(default_path(settings.state_dir), ps) as store:
+            counts["evidence_rows"] = store.delete_provider(ps.domain, sender)
+    counts["cluster_ids_changed"] = _recluster(LinkGraph(driver, db), ps.domain)
+    return counts
 
 
 _NOT_RECORDS = frozenset(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import LiteralString
 
+from openfdp.store.queries.sharing import DSA_PROJECTION
+
 _ORG = "{.ods_code, .name, kinds: [l IN labels(o) WHERE l <> 'Organisation']}"
 
 # A data processing agreement bound to `d`.
@@ -67,6 +69,10 @@ WHO_PROCESSES: LiteralString = (
     "CALL (org) { MATCH (d:DataProcessingAgreement)-[:CONTROLLER]->(org) "
     "  WITH d ORDER BY d.effective_from, d.dpa_id "
     "  RETURN collect(" + DPA_PROJECTION + ") AS agreements } "
+    "CALL (org) { MATCH (a:DataSharingAgreement) "
+    "  WHERE a.sender_ods = org.ods_code OR a.receiver_ods = org.ods_code "
+    "  WITH a ORDER BY a.effective_from, a.agreement_id "
+    "  RETURN collect(" + DSA_PROJECTION + ") AS sharing } "
     "RETURN org {.ods_code, .name, kinds: [l IN labels(org) WHERE l <> 'Organisation']} "
-    "AS organisation, agreements"
+    "AS organisation, agreements, sharing"
 )
