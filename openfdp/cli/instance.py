@@ -38,8 +38,9 @@ PUBLIC_VARS = (
 
 
 def new_secret() -> str:
-    """A fresh random key (256 bits, URL-safe text)."""
-    return secrets.token_urlsafe(32)
+    """A fresh random key (256 bits as 64 hex digits: never starts with "-", which a
+    command line such as neo4j-admin's would take for an option)."""
+    return secrets.token_hex(32)
 
 
 def instance_values(

@@ -55,6 +55,7 @@ def test_init_writes_a_private_file_with_fresh_secrets(tmp_path: Path) -> None:
     assert t["OPENFDP_SHARE__LINKAGE_DOMAIN"] == i["OPENFDP_SHARE__LINKAGE_DOMAIN"]
     for name in ("OPENFDP_PRIVACY__HMAC_KEY", "OPENFDP_API__JWT_SECRET", "OPENFDP_NEO4J__PASSWORD"):
         assert t[name] != i[name] and len(t[name]) >= 32
+        assert not t[name].startswith("-")  # never taken for an option (neo4j-admin)
     assert t["OPENFDP_PRIVACY__DOMAIN"] != i["OPENFDP_PRIVACY__DOMAIN"]
     shown = cli("instance", "show", str(trust))
     assert shown.returncode == 0 and "RM3" in shown.stdout
