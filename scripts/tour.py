@@ -16,17 +16,12 @@ from typing import Any
 
 import httpx
 
+from openfdp.cli.demo_tour import ANALYST_QUERY, Q1, Q1B, Q2, Q2A, Q3, Q4
 from openfdp.services.auth import mint_token
 from openfdp.settings import get_settings
 
 ICB = "QOP"
-# question 5 (tests/api/test_cypher.py checks it still passes the analyst output control)
-ANALYST_QUERY = (
-    "MATCH (p:RTTPathway)-[:HAS_PERIOD]->(r:RTTPeriod {status: 'open'}) "
-    "WHERE p.provider_ods IN $allowed_providers "
-    "RETURN p.treatment_function_code AS tfc, count(*) AS open_periods "
-    "ORDER BY open_periods DESC LIMIT 5"
-)
+__all__ = ["ANALYST_QUERY"]  # question 5 (tests/api/test_cypher.py checks it)
 
 
 def gql(api: str, token: str | None, query: str, variables: dict[str, Any] | None = None) -> Any:
@@ -52,67 +47,26 @@ def main() -> None:
     planner = mint_token(s, "demo-planner", ICB, ["ics_user"], "planning")
     analyst = mint_token(s, "demo-analyst", ICB, ["analyst", "ics_user"], "research")
 
-    q1 = """
-query($icb: String!) {
-  waitingList(icb: $icb, groupBy: PROVIDER) {
-    asOf providers disclosurePolicy { name version }
-    total { incompletePathways pctWithin18Weeks over52Weeks over65Weeks over78Weeks }
-    rows { nodes { key label incompletePathways pctWithin18Weeks over52Weeks } }
-  }
-}"""
-    show("1. The ICS waiting list by provider", q1, gql(args.api, planner, q1, {"icb": ICB}))
-    q1b = q1.replace("groupBy: PROVIDER", "groupBy: TFC").replace(
-        "rows { nodes", "rows(first: 5) { nodes"
-    )
-    show("1b. ... and by specialty (first 5 rows)", q1b, gql(args.api, planner, q1b, {"icb": ICB}))
+    show("1. The ICS waiting list by provider", Q1, gql(args.api, planner, Q1, {"icb": ICB}))
+    show("1b. ... and by specialty (first 5 rows)", Q1B, gql(args.api, planner, Q1B, {"icb": ICB}))
 
     # a person with pathways at two trusts, found through the linkage cluster
-    q2a = """
-query { pathways(first: 100, orderBy: WEEKS_WAITING_DESC) {
-  nodes { id providerOds pathwaysAtOtherTrusts { id providerOds } } } }"""
-    found = gql(args.api, planner, q2a)
+    found = gql(args.api, planner, Q2A)
     linked = next((p for p in found["pathways"]["nodes"] if p["pathwaysAtOtherTrusts"]), None)
-    q2 = """
-query($id: ID!) {
-  pathway(id: $id) {
-    id providerOds treatmentFunctionCode weeksWaiting
-    person { pseudoId yearOfBirth sexCode areaCode }
-    clockPeriods { startDate endDate status stopStatusCode weeksWaited breachDate18w breachDate52w }
-    statusEvents { activityDate statusCode statusDisplay clockEffect }
-    pathwaysAtOtherTrusts { id providerOds treatmentFunctionCode pathwayStatus }
-  }
-}"""
     if linked:
         show(
             "2. One person's linked pathway across two trusts",
-            q2,
-            gql(args.api, planner, q2, {"id": linked["id"]}),
+            Q2,
+            gql(args.api, planner, Q2, {"id": linked["id"]}),
         )
 
     start = date.today()
-    q3 = """
-query($icb: String!, $from: Date!, $to: Date!) {
-  unbookedCapacity(icb: $icb, from: $from, to: $to, first: 8) {
-    totalCount
-    nodes { siteOds treatmentFunctionCode sessions emptySessions
-            plannedMinutes bookedMinutes unbookedMinutes }
-  }
-}"""
     window = {"icb": ICB, "from": str(start), "to": str(start + timedelta(days=13))}
     title = "3. Unbooked theatre capacity in the next fortnight"
-    show(title, q3, gql(args.api, planner, q3, window))
+    show(title, Q3, gql(args.api, planner, Q3, window))
 
     trust = (found["pathways"]["nodes"] or [{"providerOds": "RM3"}])[0]["providerOds"]
-    q4 = """
-query($ods: String!) {
-  whoProcesses(odsCode: $ods) {
-    organisation { odsCode name }
-    suppliers { supplierId name }
-    agreements { nodes { dpaId purposes processors { name } subProcessors { name }
-                         products { name } } }
-  }
-}"""
-    show("4. Who processes a trust's data (no token)", q4, gql(args.api, None, q4, {"ods": trust}))
+    show("4. Who processes a trust's data (no token)", Q4, gql(args.api, None, Q4, {"ods": trust}))
 
     cypher = ANALYST_QUERY
     reply = httpx.post(
@@ -126,7 +80,7 @@ query($ods: String!) {
     print("```")
 
     if linked:
-        pid = gql(args.api, planner, q2, {"id": linked["id"]})["pathway"]["person"]["pseudoId"]
+        pid = gql(args.api, planner, Q2, {"id": linked["id"]})["pathway"]["person"]["pseudoId"]
         out = subprocess.run(
             [sys.executable, "-m", "openfdp.cli", "audit", "who-accessed", pid],
             capture_output=True,

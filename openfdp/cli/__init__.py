@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from importlib import metadata
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -22,6 +23,7 @@ from openfdp.cli import (
     db_import,
     demo,
     demo_run,
+    instance,
     link,
     load,
     ontology,
@@ -29,6 +31,7 @@ from openfdp.cli import (
     share,
 )
 from openfdp.cli.exit_codes import ExitCode
+from openfdp.cli.instance_env import INSTANCE_DIR_ENV, InstanceNotFound, use_instance
 from openfdp.store.errors import StoreError
 
 app = typer.Typer(
@@ -52,6 +55,7 @@ app.add_typer(link.app, name="link")
 app.add_typer(serve.app, name="serve")
 app.add_typer(cypher.app, name="cypher")
 app.add_typer(audit.app, name="audit")
+app.add_typer(instance.app, name="instance")
 app.add_typer(share.app, name="share")
 demo.app.command("run")(demo_run.run)
 app.add_typer(demo.app, name="demo")
@@ -81,9 +85,23 @@ def _root(
             "--version", callback=_print_version, is_eager=True, help="Print the version."
         ),
     ] = False,
+    instance_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--instance",
+            envvar=INSTANCE_DIR_ENV,
+            help="Run against the instance in this folder (its instance.env; docs/federation.md).",
+        ),
+    ] = None,
 ) -> None:
     """Options of `openfdp` itself (the help text is the app's)."""
     del show_version
+    if instance_dir is not None:
+        try:
+            use_instance(instance_dir)
+        except InstanceNotFound as exc:
+            err.print(f"[red]configuration error:[/red] {escape(str(exc))}")
+            raise typer.Exit(ExitCode.CONFIG) from None
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ Exit codes as `openfdp load` (cli/exit_codes.py): 0 loaded, 1 some records quara
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
@@ -21,6 +22,8 @@ from openfdp.cli.load_feeds import FEEDS, evidence_sink, input_files
 from openfdp.cli.load_summary import print_summary
 from openfdp.loaders.bulk import BulkFeed, bulk_load
 from openfdp.loaders.errors import LoaderError
+from openfdp.loaders.instance_scope import check_scope, scoped
+from openfdp.loaders.model import MapContext, Outcome
 from openfdp.loaders.pipeline_inputs import map_context
 from openfdp.loaders.privacy import pseudonymiser_for
 from openfdp.store.errors import StoreError
@@ -62,11 +65,18 @@ def import_cmd(
         pseudonymiser=pseudonymiser,
         ontology=ontology,
     )
+    role, own = cfg.instance.role, cfg.instance.ods
+
+    def scoped_reader(name: str) -> Callable[[Sequence[Path], MapContext], Iterator[Outcome]]:
+        read = FEEDS[name][0]
+        return lambda paths, ctx: scoped(read(paths, ctx), role, own)
+
     feeds = [
-        BulkFeed(FEEDS[name][1], FEEDS[name][0], list(paths), input_files(name, paths))
+        BulkFeed(FEEDS[name][1], scoped_reader(name), list(paths), input_files(name, paths))
         for name, paths in chosen
     ]
     try:
+        check_scope(role, own)
         with ExitStack() as stack:
             sink = evidence_sink(stack, cfg, pseudonymiser)
             bar = stack.enter_context(

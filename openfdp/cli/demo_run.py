@@ -68,9 +68,32 @@ def run(
     no_serve: Annotated[
         bool, typer.Option("--no-serve", help="Stop after loading and linking.")
     ] = False,
+    federated: Annotated[
+        bool,
+        typer.Option(
+            "--federated",
+            help="One ICS instance and one instance per trust, sharing data products "
+            "(docs/federation.md) instead of one central graph.",
+        ),
+    ] = False,
+    bolt_port_base: Annotated[
+        int, typer.Option(help="--federated: the ICS's Neo4j port; trusts take the next ones.")
+    ] = 7701,
+    api_port_base: Annotated[
+        int, typer.Option(help="--federated: the ICS's API port; trusts take the next ones.")
+    ] = 8001,
+    heap: Annotated[str, typer.Option(help="--federated: each instance's Neo4j heap.")] = "512m",
 ) -> None:
     """Start Neo4j, load the demo ICS, link persons, and serve the API (until Ctrl-C)."""
     s = settings()
+    if federated:
+        from openfdp.cli.demo_federated_run import run_federated_demo  # noqa: PLC0415
+
+        run_federated_demo(
+            s.state_dir / "federated", patients=patients, seed=seed, trusts=trusts, icb=icb,
+            ports=(bolt_port_base, api_port_base), heap=heap, serve=not no_serve,
+        )  # fmt: skip
+        return
     t0 = time.monotonic()
     console.rule("[bold]1/4 Neo4j")
     if s.neo4j.external:

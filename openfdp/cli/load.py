@@ -35,6 +35,7 @@ from openfdp.cli.load_feeds import (
 )
 from openfdp.cli.load_summary import print_summary
 from openfdp.loaders.errors import LoaderError
+from openfdp.loaders.instance_scope import scoped
 from openfdp.loaders.opt_out_snapshot import OptOutListing
 from openfdp.loaders.pipeline import LoadSummary, run_load
 from openfdp.loaders.pipeline_inputs import fingerprint_files, map_context
@@ -113,7 +114,8 @@ def load_feed(
         )  # fmt: skip
         task = progress.add_task(feed, total=total)
         listing = OptOutListing() if has_opt_out_extract(feed, paths) else None
-        outcomes = read(list(paths), ctx)
+        # a trust instance loads only its own trust's records (the others are quarantined)
+        outcomes = scoped(read(list(paths), ctx), cfg.instance.role, cfg.instance.ods)
         summary = run_load(
             driver,
             source=FEEDS[feed][1],

@@ -1,0 +1,174 @@
+"""Federation benchmark: 3 trusts x N patients shared with an ICS, against a central load.
+
+    .venv/bin/python bench/federation.py --patients 10000
+    .venv/bin/python bench/federation.py --patients 100000      # the large run
+
+One run, one machine, same extracts (generated once, seed 1, ICB QOP, 3 trusts) and the same
+Neo4j sizes for every server:
+
+- central: one instance loads every extract (`openfdp load csv`) and links (`openfdp link
+  run`), as the central demo does;
+- federated: each trust instance loads its own extracts; then per trust `openfdp share
+  export` -> transfer (a copy of the product folder into the ICS's inbox) -> `openfdp share
+  import` at the ICS (verification, load, incremental linkage) -> `openfdp share ack`.
+
+Every step is the command a user runs (a child process, `openfdp --instance DIR ...`), timed
+from outside. Printed and written to --json: seconds per step, the federated end-to-end
+time (trust loads + export + transfer + import + ack, run one after another on this machine)
+against the central time, product bytes against the raw CSV extracts' bytes, and each
+graph's store size on disk. Results go in docs/benchmarks.md ("Federation"). Servers use
+ports --bolt-base .. +4 (ICS, 3 trusts, central) and are stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from openfdp.cli.demo_federated import in_parallel
+from openfdp.cli.demo_split import csv_bytes, split_extracts
+from openfdp.cli.federation_steps import (
+    Instance,
+    StepFailed,
+    create_agreements,
+    ensure_instance,
+    exchange_keys,
+    folder_bytes,
+    share_product,
+)
+from openfdp.cli.instance_env import INSTANCE_FILE, read_instance, write_env_file
+from openfdp.loaders.generate import AS_OF, generate
+from openfdp.settings import REFERENCE_DATA_DIR, REPO_ROOT
+
+ICB = "QOP"
+ODS_FOLDERS = [str(REFERENCE_DATA_DIR / f) for f in ("nhs-ods-jhau-nhs-spend",)]
+
+
+def timed(inst: Instance, *args: str) -> float:
+    """Seconds of one command (exit 1 allowed: a load that quarantined some records)."""
+    t0 = time.perf_counter()
+    inst.run_allowing(*args, ok=(0, 1))
+    return time.perf_counter() - t0
+
+
+def central_instance(root: Path, ics: Instance, ports: tuple[int, int]) -> Instance:
+    """A central instance: the ICS's settings (fresh password and ports), role central."""
+    folder = root / "central"
+    if not (folder / INSTANCE_FILE).exists():
+        values = read_instance(ics.folder)
+        values |= {
+            "OPENFDP_STATE_DIR": str(folder.resolve()),
+            "OPENFDP_INSTANCE__ROLE": "central",
+            "OPENFDP_NEO4J__BOLT_PORT": str(ports[0]),
+            "OPENFDP_API__PORT": str(ports[1]),
+            "OPENFDP_PRIVACY__DOMAIN": "openfdp-central",
+        }
+        folder.mkdir(parents=True, exist_ok=True)
+        write_env_file(folder / INSTANCE_FILE, values)
+    return Instance("central", folder.resolve(), "central")
+
+
+def fresh_server(inst: Instance) -> None:
+    """Start the instance's Neo4j on an empty store, ontology applied, ODS reference loaded."""
+    inst.run("db", "stop")
+    shutil.rmtree(inst.folder / "neo4j" / "data", ignore_errors=True)
+    for sub in ("linkage", "keys", "inbox", "quarantine", "audit"):
+        shutil.rmtree(inst.folder / sub, ignore_errors=True)
+    inst.run("db", "start", timeout=900)
+    inst.run("ontology", "apply")
+    inst.run("load", "ods", *ODS_FOLDERS)
+
+
+def store_bytes(inst: Instance) -> int:
+    return folder_bytes(inst.folder / "neo4j" / "data" / "databases")
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    root: Path = args.root.resolve()
+    memory = (args.heap, args.pagecache)
+    t0 = time.perf_counter()
+    made = generate(
+        root / "extracts", data_dir=REFERENCE_DATA_DIR, trusts=3, patients=args.patients,
+        seed=1, icb=ICB, as_of=AS_OF,
+    )  # fmt: skip
+    folders = split_extracts(root / "extracts", made.trusts, root / "split")
+    out: dict[str, Any] = {"patients": args.patients, "rows": sum(made.rows.values())}
+    out["generate_s"] = time.perf_counter() - t0
+    b = args.bolt_base
+    ics = ensure_instance(root / ICB, role="ics", ods=ICB, ports=(b, b + 1000), memory=memory)
+    trusts = [
+        ensure_instance(
+            root / ods,
+            role="trust",
+            ods=ods,
+            ports=(b + n, b + 1000 + n),
+            memory=memory,
+            ics=ics.folder,
+        )
+        for n, ods in enumerate(made.trusts, start=1)
+    ]
+    central = central_instance(root, ics, (b + 4, b + 1004))
+    everyone = [central, ics, *trusts]
+    try:
+        fresh_server(ics)  # first alone (a fresh clone fetches the Neo4j jars once)
+        for _ in in_parallel([central, *trusts], fresh_server):  # set-up, not timed
+            pass
+        central_load = timed(central, "load", "csv", *(str(folders[t.name]) for t in trusts))
+        central_link = timed(central, "link", "run")
+        out["central"] = {"load_s": central_load, "link_s": central_link,
+                          "total_s": central_load + central_link,
+                          "store_bytes": store_bytes(central)}  # fmt: skip
+        print(f"central: load {central_load:.1f}s + link {central_link:.1f}s", flush=True)
+        out["trust_load_s"] = {
+            t.name: timed(t, "load", "csv", str(folders[t.name])) for t in trusts
+        }
+        timed(ics, "load", "csv", str(folders["ics"]))  # ICS-wide supplier data, not timed
+        exchange_keys(ics, trusts)
+        agreements = create_agreements(ics, trusts, AS_OF.isoformat())
+        flows = [share_product(t, ics, agreements[t.name], root / "outbox" / t.name)
+                 for t in trusts]  # fmt: skip
+        out["flows"] = [
+            {k: str(v) if isinstance(v, Path) else v for k, v in vars(f).items()} for f in flows
+        ]
+        share_s = sum(f.export_s + f.transfer_s + f.import_s + f.ack_s for f in flows)
+        fed_total = sum(out["trust_load_s"].values()) + share_s
+        out["federated"] = {"share_s": share_s, "total_s": fed_total,
+                            "ics_store_bytes": store_bytes(ics)}  # fmt: skip
+        out["ratio_time"] = fed_total / out["central"]["total_s"]
+        product = sum(f.bytes for f in flows)
+        raw = sum(csv_bytes(folders[t.name]) for t in trusts)
+        out["bytes"] = {"products": product, "raw_csv": raw, "ratio": product / raw}
+    except StepFailed as exc:
+        out["failed"] = str(exc)
+    finally:
+        if not args.keep:
+            for inst in everyone:
+                inst.run_allowing("db", "stop", ok=(0, 1, 3))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--patients", type=int, default=10_000)
+    ap.add_argument("--root", type=Path, default=REPO_ROOT / ".openfdp" / "bench-federation")
+    ap.add_argument("--bolt-base", type=int, default=7745, help="ICS; trusts +1..3; central +4")
+    ap.add_argument("--heap", default="1g")
+    ap.add_argument("--pagecache", default="512m")
+    ap.add_argument("--keep", action="store_true", help="Leave the servers running.")
+    ap.add_argument("--json", type=Path, help="Also write the results to this file.")
+    args = ap.parse_args()
+    out = run(args)
+    text = json.dumps(out, indent=2, default=str)
+    print(text)
+    if args.json:
+        args.json.write_text(text + "\n", encoding="utf-8")
+    sys.exit(1 if "failed" in out else 0)
+
+
+if __name__ == "__main__":
+    main()
