@@ -81,6 +81,9 @@ def export(
 @app.command("import")
 def import_(
     path: Annotated[Path, typer.Argument(help="A product folder.")],
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, help="Items per write transaction.")
+    ] = 2000,
     as_json: JsonOption = False,
 ) -> None:
     """Verify a product (signature, hashes, agreement, ontology), load it, link, and write
@@ -89,7 +92,7 @@ def import_(
 
     cfg = settings()
     with share_errors(), open_driver(cfg) as driver:
-        summary = import_product(driver, cfg, load_ontology(), path)
+        summary = import_product(driver, cfg, load_ontology(), path, batch_size=batch_size)
     if as_json:
         print_json({"receipt": str(summary.receipt), "status": summary.status,
                     "export_id": summary.export_id, "agreement_id": summary.agreement_id,

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,6 +178,40 @@ def test_an_import_killed_half_way_and_run_again_equals_one_clean_import(
     assert records(neo4j_driver) > 0  # some batches were written
     monkeypatch.setattr(importer, "product_outcomes", real)
     assert h.import_(neo4j_driver, ics, world.product).status == "imported"
+    assert graph_fingerprint(neo4j_driver) == expected
+
+
+def test_an_import_process_killed_mid_way_and_run_again_equals_one_clean_import(
+    neo4j_driver: Driver, world: World
+) -> None:
+    """``openfdp share import`` as a real process, SIGKILLed once part of the product is in
+    the graph (small write batches), then run again: the graph equals one clean import."""
+    clean = fresh_ics(world)
+    h.become_ics(neo4j_driver, clean)
+    h.import_(neo4j_driver, clean, world.product)
+    expected = graph_fingerprint(neo4j_driver)
+    ics = fresh_ics(world)
+    h.become_ics(neo4j_driver, ics)
+    cmd = [sys.executable, "-m", "openfdp.cli", "share", "import", str(world.product),
+           "--batch-size", "5"]  # fmt: skip
+    proc = subprocess.Popen(cmd, env={**os.environ, **h.env_of(ics)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    deadline = time.monotonic() + 240
+    seen = 0
+    while proc.poll() is None and time.monotonic() < deadline:
+        seen = records(neo4j_driver)
+        if seen > 0:
+            break
+        time.sleep(0.02)  # polling interval, not an assertion
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL, "the import ended before it could be killed"
+    assert seen > 0 and records(neo4j_driver) > 0  # part of the product was written
+    assert graph_fingerprint(neo4j_driver) != expected  # the killed import is not complete
+
+    again = cli(ics, "share", "import", str(world.product), "--json")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["status"] == "imported"
     assert graph_fingerprint(neo4j_driver) == expected
 
 
