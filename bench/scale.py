@@ -50,7 +50,7 @@ from api import (
 )
 from load import wipe
 
-ODS = REPO_ROOT.parent / "shared" / "data" / "nhs-ods-jhau-nhs-spend"
+ODS = REPO_ROOT / "openfdp" / "data" / "nhs-ods-jhau-nhs-spend"
 LONG_WAITERS = """
 query($icb: String!) { longWaiters(icb: $icb, minWeeks: 52, first: 50) {
   nodes { id providerOds treatmentFunctionCode daysWaiting } } }

@@ -59,7 +59,7 @@ ANALYST_QUERY = (
     "MATCH (p:RTTPathway)-[:HAS_PERIOD]->(r:RTTPeriod {status: 'open'}) "
     "WHERE p.provider_ods IN $allowed_providers "
     "RETURN p.treatment_function_code AS tfc, count(*) AS open_periods "
-    "ORDER BY open_periods DESC LIMIT 5"
+    "ORDER BY open_periods DESC, tfc LIMIT 5"
 )
 
 
