@@ -20,11 +20,11 @@ import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
 from openfdp.loaders.generate.population import generate_population
-from openfdp.loaders.generate.records import Record, trust_records
+from openfdp.loaders.generate.records import Record, record_evidence, trust_records
 from openfdp.loaders.linkage import EvidenceStore, load_model, score
 from openfdp.loaders.linkage.clusters import cluster_ids
 from openfdp.loaders.model import IdentityEvidence
-from openfdp.loaders.privacy import Pseudonymiser, nhs_number_is_valid, normalise_nhs_number
+from openfdp.loaders.privacy import Pseudonymiser, normalise_nhs_number
 
 Pair = tuple[str, str]
 TRUSTS = ["RA1", "RB2", "RC3"]
@@ -45,27 +45,9 @@ def _evidence(
     """Identity evidence keyed as the trust CSV mapper keys it; record -> pseudo_id."""
     evidence, pseudo = [], {}
     for r in recs:
-        raw = normalise_nhs_number(r.nhs_number)
-        nhs = raw if raw and nhs_number_is_valid(raw) else None
-        pid = ps.person_id(
-            nhs_number=nhs, provider_ods=r.provider_ods, local_patient_id=r.local_patient_id
-        )
-        pseudo[f"{r.provider_ods}:{r.local_patient_id}"] = pid
-        evidence.append(
-            IdentityEvidence(
-                person_ref=ps.person_key(pid),
-                provider_ods=r.provider_ods,
-                local_patient_id=r.local_patient_id,
-                nhs_number=nhs,
-                unverified_nhs_number=None if nhs else r.nhs_number,
-                given_name=r.given_name,
-                family_name=r.family_name,
-                birth_date=r.birth_date,
-                sex_code=r.sex,
-                postcode=r.postcode,
-                address_line=r.address_line,
-            )
-        )
+        ev = record_evidence(r, ps)
+        pseudo[f"{r.provider_ods}:{r.local_patient_id}"] = ev.person_ref["pseudo_id"]
+        evidence.append(ev)
     return evidence, pseudo
 
 

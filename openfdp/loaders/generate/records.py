@@ -19,6 +19,8 @@ from datetime import date
 
 from openfdp.loaders.generate.people import nhs_check_digit
 from openfdp.loaders.generate.population import Names, Person, Population, new_address
+from openfdp.loaders.model import IdentityEvidence
+from openfdp.loaders.privacy import Pseudonymiser, nhs_number_is_valid, normalise_nhs_number
 
 # nicknames people give a trust instead of their registered given name
 NICKNAMES = {
@@ -221,3 +223,26 @@ def trust_records(pop: Population, trusts: list[str], seed: int) -> list[Record]
             local = f"{trust[-2:]}{counters[trust]:07d}"
             out.append(copier.record(p, trust, style, local))
     return out
+
+
+def record_evidence(r: Record, ps: Pseudonymiser) -> IdentityEvidence:
+    """The identity evidence of a generated record, keyed as the trust CSV mapper keys it
+    (a verified NHS number when its check digit holds, else the trust's local id)."""
+    raw = normalise_nhs_number(r.nhs_number)
+    nhs = raw if raw and nhs_number_is_valid(raw) else None
+    pid = ps.person_id(
+        nhs_number=nhs, provider_ods=r.provider_ods, local_patient_id=r.local_patient_id
+    )
+    return IdentityEvidence(
+        person_ref=ps.person_key(pid),
+        provider_ods=r.provider_ods,
+        local_patient_id=r.local_patient_id,
+        nhs_number=nhs,
+        unverified_nhs_number=None if nhs else r.nhs_number,
+        given_name=r.given_name,
+        family_name=r.family_name,
+        birth_date=r.birth_date,
+        sex_code=r.sex,
+        postcode=r.postcode,
+        address_line=r.address_line,
+    )
