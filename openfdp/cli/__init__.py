@@ -5,7 +5,9 @@ Exit codes are those of :mod:`openfdp.cli.exit_codes` (README, "Exit codes").
 
 from __future__ import annotations
 
+import importlib
 import sys
+from collections.abc import Iterable, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Annotated
@@ -16,49 +18,68 @@ from rich.console import Console
 from rich.markup import escape
 
 from openfdp import __version__
-from openfdp.cli import (
-    audit,
-    cypher,
-    db,
-    db_import,
-    demo,
-    demo_run,
-    instance,
-    link,
-    load,
-    ontology,
-    serve,
-    share,
-)
 from openfdp.cli.exit_codes import ExitCode
 from openfdp.cli.instance_env import INSTANCE_DIR_ENV, InstanceNotFound, use_instance
 from openfdp.store.errors import StoreError
 
-app = typer.Typer(
-    name="openfdp",
-    help=(
-        "openfdp: an open, auditable graph ontology and linkage service for NHS trusts "
-        "and ICSs.\n\n"
-        "Start with `openfdp demo run` (Neo4j up, demo data loaded, API serving).\n\n"
-        "Exit codes: 0 success, 1 check failed, 2 usage error, 3 runtime failure, "
-        "4 configuration error, 130 interrupted."
-    ),
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
+HELP = (
+    "openfdp: an open, auditable graph ontology and linkage service for NHS trusts "
+    "and ICSs.\n\n"
+    "Start with `openfdp demo run` (Neo4j up, demo data loaded, API serving).\n\n"
+    "Exit codes: 0 success, 1 check failed, 2 usage error, 3 runtime failure, "
+    "4 configuration error, 130 interrupted."
 )
-db.app.command("import")(db_import.import_cmd)
-app.add_typer(db.app, name="db")
-app.add_typer(ontology.app, name="ontology")
-app.add_typer(load.app, name="load")
-app.add_typer(link.app, name="link")
-app.add_typer(serve.app, name="serve")
-app.add_typer(cypher.app, name="cypher")
-app.add_typer(audit.app, name="audit")
-app.add_typer(instance.app, name="instance")
-app.add_typer(share.app, name="share")
-demo.app.command("run")(demo_run.run)
-app.add_typer(demo.app, name="demo")
+#: the command groups, in the order `openfdp --help` lists them
+GROUPS = ("db", "ontology", "load", "link", "serve", "cypher", "audit", "instance", "share",
+          "demo")  # fmt: skip
+
+
+def _add_group(app: typer.Typer, name: str) -> None:
+    """Import one command group's module and add it (a command imports only its own group:
+    the others pull in the API, Splink or pandas, seconds of start-up per process)."""
+    module = importlib.import_module(f"openfdp.cli.{name}")
+    group: typer.Typer = module.app
+    if name == "db" and not any(c.name == "import" for c in group.registered_commands):
+        from openfdp.cli import db_import  # noqa: PLC0415
+
+        group.command("import")(db_import.import_cmd)
+    if name == "demo" and not any(c.name == "run" for c in group.registered_commands):
+        from openfdp.cli import demo_run  # noqa: PLC0415
+
+        group.command("run")(demo_run.run)
+    app.add_typer(group, name=name)
+
+
+def build_app(groups: Iterable[str] = GROUPS) -> typer.Typer:
+    """The `openfdp` application with these command groups."""
+    app = typer.Typer(
+        name="openfdp",
+        help=HELP,
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+    )
+    app.callback()(_root)
+    for name in groups:
+        _add_group(app, name)
+    return app
+
+
+def invoked_group(argv: Sequence[str]) -> str | None:
+    """The command group named on this command line, or None (help, version, a typo: then
+    every group is loaded, so help lists them all and a typo gets click's suggestion)."""
+    args = iter(argv)
+    for arg in args:
+        if arg == "--instance":
+            next(args, None)
+        elif arg.startswith("--instance="):
+            continue
+        elif arg.startswith("-"):
+            return None
+        else:
+            return arg if arg in GROUPS else None
+    return None
+
 
 err = Console(stderr=True)
 
@@ -77,7 +98,6 @@ def _print_version(value: bool) -> None:
         raise typer.Exit(ExitCode.OK)
 
 
-@app.callback()
 def _root(
     show_version: Annotated[
         bool,
@@ -107,8 +127,9 @@ def _root(
 def main() -> None:
     """Entry point: failures become one clear line and a distinct exit code, never a
     traceback."""
+    name = invoked_group(sys.argv[1:])
     try:
-        app()
+        build_app([name] if name else GROUPS)()
     except StoreError as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}")
         sys.exit(ExitCode.RUNTIME)
@@ -119,3 +140,12 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(ExitCode.INTERRUPTED)
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``openfdp.cli.app``: the whole application (for in-process callers and tests)."""
+    if name == "app":
+        app = build_app()
+        globals()["app"] = app
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -30,7 +30,7 @@ from openfdp.cli.federation_steps import (
     create_agreements,
     ensure_instance,
     exchange_keys,
-    share_product,
+    share_products,
 )
 from openfdp.loaders.generate import generate
 from openfdp.settings import REFERENCE_DATA_DIR
@@ -135,14 +135,11 @@ def run_federated(plan: FederatedPlan) -> Federation:
     agreements = create_agreements(ics, trusts, plan.as_of.isoformat())
     console.print(", ".join(agreements.values()))
     step("5/5 Products exported, transferred, imported and linked at the ICS")
-    flows = []
-    for t in trusts:
-        flows.append(share_product(t, ics, agreements[t.name], plan.root / "outbox" / t.name))
-        f = flows[-1]
-        console.print(
-            f"{t.name} -> {ics.name}: {f.bytes:,} bytes; export {f.export_s:.1f}s, "
-            f"import {f.import_s:.1f}s"
-        )
+    exchange = share_products(trusts, ics, agreements, plan.root / "outbox")
+    flows = exchange.flows
+    for f in flows:
+        console.print(f"{f.sender} -> {ics.name}: {f.bytes:,} bytes; export {f.export_s:.1f}s")
+    console.print(f"{ics.name}: products imported and linked in {exchange.import_s:.1f}s")
     console.print(f"[dim]set up in {time.perf_counter() - t0:.0f}s[/dim]")
     return Federation(ics, trusts, flows)
 

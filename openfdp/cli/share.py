@@ -16,8 +16,6 @@ from openfdp.cli._common import JsonOption, print_json, settings
 from openfdp.cli.share_agreement import app as agreement_app
 from openfdp.cli.share_common import share_errors
 from openfdp.loaders.share import agreements, keys
-from openfdp.loaders.share.export import export_product
-from openfdp.loaders.share.importer import import_product
 from openfdp.loaders.share.receipt import acknowledge
 from openfdp.store.driver import open_driver
 
@@ -65,6 +63,7 @@ def export(
     as_json: JsonOption = False,
 ) -> None:
     """Write a signed product of the changes since the last acknowledged export."""
+    from openfdp.loaders.share.export import export_product  # noqa: PLC0415
     from openfdp.ontology import load_ontology  # noqa: PLC0415
 
     cfg = settings()
@@ -80,25 +79,29 @@ def export(
 
 @app.command("import")
 def import_(
-    path: Annotated[Path, typer.Argument(help="A product folder.")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Product folders (several: one linkage run for all).")
+    ],
     batch_size: Annotated[
         int, typer.Option("--batch-size", min=1, help="Items per write transaction.")
     ] = 2000,
     as_json: JsonOption = False,
 ) -> None:
-    """Verify a product (signature, hashes, agreement, ontology), load it, link, and write
-    a signed receipt; nothing is loaded when a check fails."""
+    """Verify products (signature, hashes, agreement, ontology), load them, link, and write a
+    signed receipt for each; nothing is loaded when a check fails on any of them."""
+    from openfdp.loaders.share.importer import import_products  # noqa: PLC0415
     from openfdp.ontology import load_ontology  # noqa: PLC0415
 
     cfg = settings()
     with share_errors(), open_driver(cfg) as driver:
-        summary = import_product(driver, cfg, load_ontology(), path, batch_size=batch_size)
-    if as_json:
-        print_json({"receipt": str(summary.receipt), "status": summary.status,
-                    "export_id": summary.export_id, "agreement_id": summary.agreement_id,
-                    "sender_ods": summary.sender_ods, "counts": summary.counts})  # fmt: skip
-    else:
-        typer.echo(str(summary.receipt))
+        done = import_products(driver, cfg, load_ontology(), paths, batch_size=batch_size)
+    for summary in done:
+        if as_json:
+            print_json({"receipt": str(summary.receipt), "status": summary.status,
+                        "export_id": summary.export_id, "agreement_id": summary.agreement_id,
+                        "sender_ods": summary.sender_ods, "counts": summary.counts})  # fmt: skip
+        else:
+            typer.echo(str(summary.receipt))
 
 
 @app.command("ack")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -203,3 +204,53 @@ def test_the_same_verified_nhs_number_at_two_trusts_is_one_person_at_the_ics(
         "MATCH (p:PseudonymisedPerson) WHERE EXISTS { (p)-[:SUBJECT_OF]->({provider_ods: 'R0A'}) }"
         " OR p.ndoo_opt_out RETURN count(p)",
     )
+
+
+def test_products_of_two_trusts_imported_together_equal_one_by_one_and_one_bad_refuses_all(
+    neo4j_driver: Driver, ics_driver: Driver, tmp_path: Path
+) -> None:
+    """``share import A B``: every product verified before any is loaded (a changed byte in
+    one refuses both, nothing loaded), then one linkage run; the graph equals importing them
+    one after the other."""
+    from openfdp.loaders.share.errors import ProductRefused  # noqa: PLC0415
+    from openfdp.loaders.share.importer import import_products  # noqa: PLC0415
+    from openfdp.store.fingerprint import graph_fingerprint  # noqa: PLC0415
+
+    folder = h.extracts(tmp_path)
+    ics = h.ics_settings(tmp_path, neo4j=ICS_SERVER)
+    products = []
+    for ods in ("RM3", "R0A"):
+        trust = h.trust_settings(tmp_path, ods)
+        wipe(neo4j_driver)
+        h.load_trust(neo4j_driver, trust, h.trust_files(folder, ods))
+        h.pair_keys(trust, ics)
+        h.agree(neo4j_driver, trust, sender=ods, agreement_id=f"DSA-{ods}-QOP")
+        products.append(h.export(neo4j_driver, trust, tmp_path / "out", f"DSA-{ods}-QOP").folder)
+
+    def fresh_ics() -> None:
+        wipe(ics_driver)
+        h.apply_ontology(ics_driver, h.load_ontology())
+        for ods in ("RM3", "R0A"):
+            h.agree(ics_driver, ics, sender=ods, agreement_id=f"DSA-{ods}-QOP")
+
+    fresh_ics()
+    for product in reversed(products):  # in agreement order, as one import of both loads them
+        assert h.import_(ics_driver, ics, product).status == "imported"
+    one_by_one = graph_fingerprint(ics_driver)
+
+    bad = tmp_path / "bad" / products[1].name
+    shutil.copytree(products[1], bad)
+    data = bytearray((bad / "nodes.jsonl.gz").read_bytes())
+    data[len(data) // 2] ^= 0x01
+    (bad / "nodes.jsonl.gz").write_bytes(bytes(data))
+    fresh_ics()
+    before = graph_fingerprint(ics_driver)
+    with pytest.raises(ProductRefused, match="SHA-256"):
+        import_products(ics_driver, ics, h.load_ontology(), [products[0], bad])
+    assert graph_fingerprint(ics_driver) == before
+
+    together = import_products(ics_driver, ics, h.load_ontology(), products)
+    assert [s.status for s in together] == ["imported", "imported"]
+    assert {s.sender_ods for s in together} == {"RM3", "R0A"}
+    assert all(s.receipt is not None and s.receipt.exists() for s in together)
+    assert graph_fingerprint(ics_driver) == one_by_one

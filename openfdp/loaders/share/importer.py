@@ -11,7 +11,7 @@ written last and makes a later import of the same product a no-op.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +31,7 @@ from openfdp.loaders.share.identity import receiver_person_key
 from openfdp.loaders.share.items import item_id
 from openfdp.loaders.share.manifest import EVIDENCE, NODES, OPT_OUTS, TOMBSTONES
 from openfdp.loaders.share.receipt import write_receipt
-from openfdp.loaders.share.verify import verify_product
+from openfdp.loaders.share.verify import Verified, verify_product
 from openfdp.ontology.model import Ontology
 from openfdp.settings import Settings
 from openfdp.store import share_import
@@ -54,55 +54,106 @@ def source_of(agreement_id: str) -> str:
 def import_product(
     driver: Driver, settings: Settings, ontology: Ontology, folder: Path, *, batch_size: int = 2000
 ) -> ImportSummary:
-    v = verify_product(driver, settings, ontology, folder)
-    m, db = v.manifest, settings.neo4j.database
-    source = source_of(str(m["agreement_id"]))
-    batch_id = batch_id_for(source, str(m["export_id"]))
-    out = ImportSummary(str(m["export_id"]), str(m["agreement_id"]), str(m["sender_ods"]), "")
-    seq = int(m["watermark"]["seq"])
-    if share_import.is_imported(driver, batch_id, database=db):
-        out.status = "already imported"
-    else:
-        last = share_import.last_imported_seq(driver, source, database=db)
-        if seq < last:
-            raise ProductRefused(
-                f"product {seq} of agreement {m['agreement_id']} is older than product {last}, "
-                "already imported (its changes are in the later one)"
+    """Import one product (:func:`import_products` of one folder)."""
+    return import_products(driver, settings, ontology, [folder], batch_size=batch_size)[0]
+
+
+def import_products(
+    driver: Driver,
+    settings: Settings,
+    ontology: Ontology,
+    folders: Sequence[Path],
+    *,
+    batch_size: int = 2000,
+) -> list[ImportSummary]:
+    """Import several products (e.g. an inbox of every sender's latest) with one linkage run.
+
+    Every product is verified before any is loaded: one refusal refuses them all. They load
+    in order of agreement and sequence number; linkage runs once across all senders; then
+    each is marked imported and gets its receipt. Killed at any point and re-run, the result
+    is that of one clean import (the loads are idempotent; the marks come last).
+    """
+    db = settings.neo4j.database
+    checked = sorted(
+        (verify_product(driver, settings, ontology, f) for f in folders),
+        key=lambda v: (str(v.manifest["agreement_id"]), int(v.manifest["watermark"]["seq"])),
+    )
+    ps = pseudonymiser_for(settings)
+    pending: list[tuple[Verified, ImportSummary, str]] = []
+    done: list[tuple[Verified, ImportSummary]] = []
+    for v in checked:
+        m = v.manifest
+        source = source_of(str(m["agreement_id"]))
+        batch_id = batch_id_for(source, str(m["export_id"]))
+        out = ImportSummary(str(m["export_id"]), str(m["agreement_id"]), str(m["sender_ods"]), "")
+        seq = int(m["watermark"]["seq"])
+        if share_import.is_imported(driver, batch_id, database=db):
+            out.status = "already imported"
+        else:
+            last = share_import.last_imported_seq(driver, source, database=db)
+            if seq < last:
+                raise ProductRefused(
+                    f"product {seq} of agreement {m['agreement_id']} is older than product "
+                    f"{last}, already imported (its changes are in the later one)"
+                )
+            out.counts = _load(
+                driver, settings, ontology, v, ps=ps, source=source, batch_size=batch_size
             )
-        ps = pseudonymiser_for(settings)
-        load = run_load(
-            driver, source=source, outcomes=product_outcomes(folder, source, ps),
-            ontology=ontology, input_fingerprint=str(m["export_id"]),
-            quarantine_dir=settings.state_dir / "quarantine", batch_size=batch_size, database=db,
-        )  # fmt: skip
-        out.counts = {"items": load.read, "loaded": load.loaded, "quarantined": load.quarantined}
-        ids = [f"{source}:{t['item']}" for t in read_lines(folder / TOMBSTONES)]
-        deleted = share_import.delete_facts(driver, ids, sorted(REFERENCE), database=db)
-        out.counts["tombstones"] = len(ids)
-        out.counts["deleted"] = deleted
-        refs = [receiver_person_key(ps, r["person_ref"])["pseudo_id"]
-                for r in read_lines(folder / OPT_OUTS)]  # fmt: skip
-        out.counts["opt_outs"] = len(refs)
-        out.counts["opt_outs_new"] = share_import.set_opt_outs(driver, ps.domain, refs, database=db)
-        with EvidenceStore(default_path(settings.state_dir), ps) as store:
-            out.counts["evidence_added"] = store.add_encoded(list(evidence_rows(folder, ps)))
+            out.status = "imported"
+            pending.append((v, out, batch_id))
+        done.append((v, out))
+    if pending:
         link = run_linkage(driver, settings)
-        out.counts["linkage"] = {"mode": link.mode, "links_created": link.links_created,
-                                 "clusters": link.clusters, "persons": link.persons}  # fmt: skip
-        share_import.mark_imported(driver, batch_id, {
-            "export_id": m["export_id"], "export_seq": seq,
-            "sharing_agreement_id": m["agreement_id"], "source_instance": m["sender_ods"],
-            "source_ontology_version": m["ontology_version"],
-        }, database=db)  # fmt: skip
-        out.status = "imported"
-    receipt = {
-        "export_id": out.export_id, "agreement_id": out.agreement_id,
-        "sender_ods": out.sender_ods, "receiver_ods": m["receiver_ods"],
-        "manifest_sha256": v.manifest_sha256, "status": out.status,
-        "imported_at": datetime.now(UTC).isoformat(timespec="seconds"), "counts": out.counts,
-    }  # fmt: skip
-    out.receipt = write_receipt(folder, receipt, settings)
-    return out
+        linkage = {"mode": link.mode, "links_created": link.links_created,
+                   "clusters": link.clusters, "persons": link.persons}  # fmt: skip
+        for v, out, batch_id in pending:
+            out.counts["linkage"] = linkage
+            m = v.manifest
+            share_import.mark_imported(driver, batch_id, {
+                "export_id": m["export_id"], "export_seq": int(m["watermark"]["seq"]),
+                "sharing_agreement_id": m["agreement_id"], "source_instance": m["sender_ods"],
+                "source_ontology_version": m["ontology_version"],
+            }, database=db)  # fmt: skip
+    for v, out in done:
+        receipt = {
+            "export_id": out.export_id, "agreement_id": out.agreement_id,
+            "sender_ods": out.sender_ods, "receiver_ods": v.manifest["receiver_ods"],
+            "manifest_sha256": v.manifest_sha256, "status": out.status,
+            "imported_at": datetime.now(UTC).isoformat(timespec="seconds"), "counts": out.counts,
+        }  # fmt: skip
+        out.receipt = write_receipt(v.folder, receipt, settings)
+    return [out for _, out in done]
+
+
+def _load(
+    driver: Driver,
+    settings: Settings,
+    ontology: Ontology,
+    v: Verified,
+    *,
+    ps: Pseudonymiser,
+    source: str,
+    batch_size: int,
+) -> dict[str, Any]:
+    """Load one verified product's items, tombstones, opt-outs and evidence (no linkage)."""
+    db, folder, m = settings.neo4j.database, v.folder, v.manifest
+    load = run_load(
+        driver, source=source, outcomes=product_outcomes(folder, source, ps),
+        ontology=ontology, input_fingerprint=str(m["export_id"]),
+        quarantine_dir=settings.state_dir / "quarantine", batch_size=batch_size, database=db,
+    )  # fmt: skip
+    counts: dict[str, Any] = {"items": load.read, "loaded": load.loaded,
+                              "quarantined": load.quarantined}  # fmt: skip
+    ids = [f"{source}:{t['item']}" for t in read_lines(folder / TOMBSTONES)]
+    counts["deleted"] = share_import.delete_facts(driver, ids, sorted(REFERENCE), database=db)
+    counts["tombstones"] = len(ids)
+    refs = [receiver_person_key(ps, r["person_ref"])["pseudo_id"]
+            for r in read_lines(folder / OPT_OUTS)]  # fmt: skip
+    counts["opt_outs"] = len(refs)
+    counts["opt_outs_new"] = share_import.set_opt_outs(driver, ps.domain, refs, database=db)
+    with EvidenceStore(default_path(settings.state_dir), ps) as store:
+        counts["evidence_added"] = store.add_encoded(list(evidence_rows(folder, ps)))
+    return counts
 
 
 def product_outcomes(folder: Path, source: str, ps: Pseudonymiser) -> Iterator[Outcome]:
