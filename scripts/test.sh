@@ -23,28 +23,49 @@ gate() {
   echo "==> $name"
   if ! "$@"; then failed+=("$name"); fi
 }
-# The Spark linkage engine's equivalence tests need no Neo4j, only a JVM of their own, and
-# most of their time is Spark scheduling its jobs; on a whole run they go beside the other
-# gates (a pytest process of their own) instead of after them.
+# On a whole run (no arguments) pytest runs as three processes side by side, each with its
+# own Neo4j server (port and state folder): the integration tests; the unit, API, security
+# and reliability tests (port +40); and the Spark linkage engine's equivalence tests, which
+# need no Neo4j, only a JVM of their own, and spend most of their time in Spark's job
+# scheduling. Much of each group's time is waiting on its server or on child processes, so
+# the groups overlap well even on two cores.
 spark_tests=tests/integration/test_linkage_spark.py
-spark_pid=""
+side_tests=(tests/unit tests/api tests/security tests/reliability)
+side_port=$((test_port + 40))
+side_state="${test_state}-b"
+pids=()
+logs=()
+names=()
 if [ $# -eq 0 ]; then
+  # the Neo4j jars, fetched from Maven Central once, before two test servers start at once
+  python -c "from openfdp.settings import get_settings; from openfdp.store.local_server_setup \
+import ensure_jars; ensure_jars(get_settings(), print)"
   spark_log="$(mktemp)"
   pytest "$spark_tests" -q -p no:cacheprovider >"$spark_log" 2>&1 &
-  spark_pid=$!
-  set -- --ignore="$spark_tests"
+  pids+=($!); logs+=("$spark_log"); names+=("pytest $spark_tests")
+  side_log="$(mktemp)"
+  OPENFDP_TEST_BOLT_PORT="$side_port" OPENFDP_TEST_STATE_DIR="$side_state" \
+    pytest "${side_tests[@]}" -p no:cacheprovider >"$side_log" 2>&1 &
+  pids+=($!); logs+=("$side_log"); names+=("pytest ${side_tests[*]}")
+  set -- tests/integration --ignore="$spark_tests"
 fi
+stop_side_server() {
+  if [ "${OPENFDP_TEST_KEEP_NEO4J:-0}" != "1" ]; then
+    OPENFDP_STATE_DIR="$side_state" OPENFDP_NEO4J__BOLT_PORT="$side_port" openfdp db stop >/dev/null 2>&1 || true
+  fi
+}
+trap 'stop_test_server; stop_side_server' EXIT
 
 gate "ruff check" ruff check .
 gate "ruff format --check" ruff format --check .
 gate "mypy --strict" mypy --strict openfdp
 gate "import-linter" lint-imports
-gate "pytest" pytest "$@"
-if [ -n "$spark_pid" ]; then
-  echo "==> pytest $spark_tests (run beside the others)"
-  if wait "$spark_pid"; then tail -n 1 "$spark_log"; else cat "$spark_log"; failed+=("pytest (Spark)"); fi
-  rm -f "$spark_log"
-fi
+gate "pytest $*" pytest "$@"
+for i in "${!pids[@]}"; do
+  echo "==> ${names[$i]} (run beside the others)"
+  if wait "${pids[$i]}"; then tail -n 1 "${logs[$i]}"; else cat "${logs[$i]}"; failed+=("${names[$i]}"); fi
+  rm -f "${logs[$i]}"
+done
 
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED: ${failed[*]}" >&2

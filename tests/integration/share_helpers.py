@@ -195,7 +195,9 @@ def product_texts(folder: Path) -> list[tuple[str, str]]:
         elif isinstance(value, str):
             texts.append((where, value))
 
-    for path in sorted(folder.glob("*.jsonl.gz")):
+    files = sorted(folder.glob("*.jsonl.xz"))
+    assert files, f"no data files in {folder}"
+    for path in files:
         if not path.name.startswith("ontology"):
             for row in read_lines(path):
                 walk(path.name, row)

@@ -9,8 +9,8 @@ imports."""
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import json
+import lzma
 import os
 import shutil
 import signal
@@ -27,6 +27,7 @@ import pytest
 from neo4j import Driver
 from openfdp.loaders.share import importer
 from openfdp.loaders.share.errors import ProductRefused
+from openfdp.loaders.share.manifest import NODES, ONTOLOGY
 from openfdp.ontology import compile_sources, load_ontology
 from openfdp.ontology.compile import SOURCE_DIR
 from openfdp.ontology.sources import read_folder
@@ -95,7 +96,7 @@ def test_a_changed_byte_is_refused_with_exit_1_and_nothing_loaded(
     ics = fresh_ics(world)
     h.become_ics(neo4j_driver, ics)
     before = graph_fingerprint(neo4j_driver)
-    for name, why in (("nodes.jsonl.gz", "SHA-256"), ("manifest.json", "signature")):
+    for name, why in ((NODES, "SHA-256"), ("manifest.json", "signature")):
         bad = copy(world)
         data = bytearray((bad / name).read_bytes())
         data[len(data) // 2] ^= 0x01
@@ -226,7 +227,7 @@ def test_an_incompatible_ontology_is_refused_naming_the_breaking_change(
     rows = [{"file": k, "text": v} for k, v in sorted(sources.items())]
     from openfdp.loaders.share.codec import write_lines  # noqa: PLC0415
 
-    write_lines(bad / "ontology.jsonl.gz", rows)
+    write_lines(bad / ONTOLOGY, rows)
 
     def change(m: dict[str, Any]) -> None:
         m["ontology_version"] = theirs.version
@@ -257,7 +258,7 @@ def test_no_identifier_in_any_product_file_or_the_ics_graph(
     graph = h.graph_texts(neo4j_driver)
     assert len(graph) > 500
     assert h.scan(graph, ids) == []
-    with gzip.open(world.product / "nodes.jsonl.gz", "rt") as fh:
+    with lzma.open(world.product / NODES, "rt") as fh:
         assert "pseudo_id" not in fh.read()  # trust-domain pseudonyms never leave the trust
 
 

@@ -122,8 +122,8 @@ def test_incremental_products_opt_out_deletion_and_withdrawal(
     ).records[0]["id"]
     second = ship(trust, ics, tmp_path / "out")
     later = second["export"]["rows"]
-    assert later["tombstones.jsonl.gz"] == 1
-    assert 0 < later["nodes.jsonl.gz"] < rows["nodes.jsonl.gz"] / 4  # only what changed
+    assert later["tombstones.jsonl.xz"] == 1
+    assert 0 < later["nodes.jsonl.xz"] < rows["nodes.jsonl.xz"] / 4  # only what changed
     assert h.count(ics_driver, "MATCH (a:Appointment {appointment_id: $id}) RETURN count(a)",
                    id=gone) == 0  # fmt: skip
     assert h.count(ics_driver, opted) == h.count(neo4j_driver, opted) >= 1
@@ -240,9 +240,9 @@ def test_products_of_two_trusts_imported_together_equal_one_by_one_and_one_bad_r
 
     bad = tmp_path / "bad" / products[1].name
     shutil.copytree(products[1], bad)
-    data = bytearray((bad / "nodes.jsonl.gz").read_bytes())
+    data = bytearray((bad / "nodes.jsonl.xz").read_bytes())
     data[len(data) // 2] ^= 0x01
-    (bad / "nodes.jsonl.gz").write_bytes(bytes(data))
+    (bad / "nodes.jsonl.xz").write_bytes(bytes(data))
     fresh_ics()
     before = graph_fingerprint(ics_driver)
     with pytest.raises(ProductRefused, match="SHA-256"):

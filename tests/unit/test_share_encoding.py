@@ -86,10 +86,10 @@ def test_typed_values_survive_the_product_files(tmp_path: Path) -> None:
         "t": dt.time(8, 0), "b": b"\x00\xff", "l": ["a", "b"], "n": 3, "none": None,
     }  # fmt: skip
     rows = [{"props": encode_props(props)}]
-    write_lines(tmp_path / "a.gz", rows)
-    write_lines(tmp_path / "b.gz", rows)
-    assert sha256_file(tmp_path / "a.gz") == sha256_file(tmp_path / "b.gz")  # deterministic
-    back = decode_props(next(read_lines(tmp_path / "a.gz"))["props"])
+    write_lines(tmp_path / "a.xz", rows)
+    write_lines(tmp_path / "b.xz", rows)
+    assert sha256_file(tmp_path / "a.xz") == sha256_file(tmp_path / "b.xz")  # deterministic
+    back = decode_props(next(read_lines(tmp_path / "a.xz"))["props"])
     assert back == {k: v for k, v in props.items() if v is not None}
 
 

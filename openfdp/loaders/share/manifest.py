@@ -18,15 +18,15 @@ from openfdp.ontology.compile import SOURCE_DIR
 from openfdp.ontology.sources import read_folder
 from openfdp.settings import Settings
 
-FORMAT = "openfdp-product/1"
+FORMAT = "openfdp-product/2"
 MANIFEST = "manifest.json"
 SIGNATURE = "signature"
 NODES, TOMBSTONES, EVIDENCE, OPT_OUTS, ONTOLOGY = (
-    "nodes.jsonl.gz",
-    "tombstones.jsonl.gz",
-    "evidence.jsonl.gz",
-    "opt_outs.jsonl.gz",
-    "ontology.jsonl.gz",
+    "nodes.jsonl.xz",
+    "tombstones.jsonl.xz",
+    "evidence.jsonl.xz",
+    "opt_outs.jsonl.xz",
+    "ontology.jsonl.xz",
 )
 DATA_FILES = (NODES, TOMBSTONES, EVIDENCE, OPT_OUTS, ONTOLOGY)
 

@@ -6,6 +6,7 @@ classes. The first failed check refuses the product with its reason."""
 from __future__ import annotations
 
 import hashlib
+import lzma
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,8 +78,8 @@ def _check_files(folder: Path, files: dict[str, Any]) -> None:
             raise ProductRefused(f"{name} does not match its SHA-256 in the manifest")
         try:
             rows = sum(1 for _ in read_lines(path))
-        except (OSError, EOFError, ValueError) as exc:
-            raise ProductRefused(f"{name} is not gzip JSON lines") from exc
+        except (OSError, EOFError, ValueError, lzma.LZMAError) as exc:
+            raise ProductRefused(f"{name} is not xz JSON lines") from exc
         if rows != meta.get("rows"):
             raise ProductRefused(f"{name} holds {rows} rows, the manifest says {meta.get('rows')}")
 
