@@ -8,10 +8,10 @@ Neo4j sizes for every server:
 
 - central: one instance loads every extract (`openfdp load csv`) and links (`openfdp link
   run`), as the central demo does;
-- federated: each trust instance loads its own extracts (the three side by side); then per trust `openfdp share
-  export` -> transfer (a copy of the product folder into the ICS's inbox); one `openfdp
-  share import` of the three products at the ICS (verification, loads, one incremental
-  linkage run); per trust `openfdp share ack` of its receipt.
+- federated: each trust instance loads its own extracts (the three side by side); then per
+  trust `openfdp share export` -> transfer (a copy of the product folder into the ICS's
+  inbox); one `openfdp share import` of the three products at the ICS (verification,
+  loads, one incremental linkage run); per trust `openfdp share ack` of its receipt.
 
 Every step is the command a user runs (a child process, `openfdp --instance DIR ...`), timed
 from outside. Printed and written to --json: seconds per step; the federated time to a linked
