@@ -111,6 +111,16 @@ class ApiSettings(BaseModel):
         default=10_000, ge=1, description="Largest static cost of one GraphQL operation"
     )
     request_timeout_s: float = 30.0
+    keep_alive_s: float = Field(
+        default=75.0,
+        gt=0,
+        description=(
+            "Idle seconds before the server closes a kept-alive connection: longer than the "
+            "idle expiry of clients' pools and proxies (httpx 5 s, most load balancers 60 s), "
+            "so the client, not the server, closes an idle connection and a request is never "
+            "sent on a connection the server is closing (uvicorn's default is 5 s)"
+        ),
+    )
     cypher_row_cap: int = 1000
     cypher_timeout_s: float = 10.0
     log_format: Literal["json", "text"] = Field(

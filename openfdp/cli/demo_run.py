@@ -135,8 +135,9 @@ def run(
         return
     console.rule("[bold]4/4 API (Ctrl-C to stop)")
     uvicorn.run(
-        create_app(s), host=host or s.api.host, port=port or s.api.port, log_level="warning"
-    )
+        create_app(s), host=host or s.api.host, port=port or s.api.port, log_level="warning",
+        timeout_keep_alive=int(s.api.keep_alive_s),
+    )  # fmt: skip
 
 
 def _exit_code(step: Callable[[], None]) -> int | None:

@@ -39,8 +39,9 @@ def serve(
     logs = dict_config(s.api.log_format, s.api.log_level)
     if workers == 1:
         uvicorn.run(
-            create_app(s), host=bind_host, port=bind_port, log_config=logs, access_log=False
-        )
+            create_app(s), host=bind_host, port=bind_port, log_config=logs, access_log=False,
+            timeout_keep_alive=int(s.api.keep_alive_s),
+        )  # fmt: skip
     else:  # each worker builds the app from the same environment
         uvicorn.run(
             "openfdp.api.app:create_app",
@@ -50,6 +51,7 @@ def serve(
             workers=workers,
             log_config=logs,
             access_log=False,
+            timeout_keep_alive=int(s.api.keep_alive_s),
         )
 
 
