@@ -46,7 +46,8 @@ from openfdp.store.writer import NodeShape
 Step = Callable[[str], None]
 
 __all__ = [
-    "BulkFeed", "BulkResult", "DatabaseNotEmpty", "bulk_load", "collect", "csv_chunks", "write_files",
+    "BulkFeed", "BulkResult", "DatabaseNotEmpty", "bulk_load", "collect", "csv_chunks",
+    "write_files",
 ]  # fmt: skip
 
 
@@ -71,6 +72,11 @@ class BulkResult:
     @property
     def records(self) -> int:
         return sum(s.read for _, s in self.summaries)
+
+    @property
+    def map_rate(self) -> float:
+        """Records read, validated, pseudonymised, mapped and merged into files per second."""
+        return self.records / self.map_seconds if self.map_seconds else 0.0
 
     @property
     def seconds(self) -> float:
