@@ -41,6 +41,8 @@ class BulkValueError(StoreError):
 def node_ident(root: str, names: tuple[str, ...], key: Mapping[str, Any]) -> str:
     """A node's identity: its ID space (the root label) and the repr of its key values in
     the order of `names` (sorted key names). Sortable and exact (``1`` is not ``'1'``)."""
+    if len(names) == 1:
+        return root + SEP + repr((key[names[0]],))
     return root + SEP + repr(tuple(key[k] for k in names))
 
 

@@ -126,7 +126,8 @@ class BulkGraph:
                 if lbl in self._ontology.node_types
                 and tuple(sorted(self._ontology.node_types[lbl].key)) == shape.key
             ]
-            found = self._root[shape] = (keyed[-1] if keyed else shape.label, frozenset(chain))
+            found = (keyed[-1] if keyed else shape.label, frozenset(chain))
+            self._root[shape] = found
         return found
 
     # -- the writer's interface ------------------------------------------------------------
@@ -148,26 +149,43 @@ class BulkGraph:
         `cands` marks candidate rows: (label, ``repr(sorted(key.items()))``) -> tag; the
         relationships of type `cand_type` from such a node are candidates with it."""
         del batch  # the batch is recorded by the LoadBatch rows themselves
+        before = self._seq
+        held_nodes, held_rels, limit = self._nodes, self._rels, self.spill_rows
+        shape_of = self._shape
+        here: set[str] = set()  # identities with an earlier event in this call
         for shape, rows in nodes.items():
-            root, labels = self._shape(shape)
+            root, labels = shape_of(shape)
+            first = tuple(labels)
             tags = cands if cands and any(k[0] == shape.label for k in cands) else None
             for row in rows:
                 key = row["key"]
                 cand = tags.get((shape.label, repr(sorted(key.items())))) if tags else None
-                self._node((node_ident(root, shape.key, key), self._next(), True,
-                            tuple(labels), key, row.get("create") or {}, labels,
-                            row["props"], cand))  # fmt: skip
+                ident = node_ident(root, shape.key, key)
+                here.add(ident)
+                self._seq += 1
+                held_nodes.append((ident, self._seq, True, first, key, row.get("create") or {},
+                                   labels, row["props"], cand))  # fmt: skip
+                if len(held_nodes) + len(held_rels) >= limit:
+                    self.spill()
         for rshape, rows in rels.items():
             for side in (rshape.start, rshape.end):
-                root, labels = self._shape(side)
+                root, labels = shape_of(side)
                 first = tuple(labels)
+                which = "start" if side is rshape.start else "end"
                 for row in rows:
-                    end = row["start"] if side is rshape.start else row["end"]
+                    end = row[which]
                     ident = node_ident(root, side.key, end)
-                    self._node((ident, self._next(), False, first, end, {}, NO_LABELS, {}, None))
+                    if ident in here:  # a later relationship end of a node: no effect
+                        continue
+                    here.add(ident)
+                    self._seq += 1
+                    held_nodes.append((ident, self._seq, False, first, end, {}, NO_LABELS, {},
+                                       None))  # fmt: skip
+                    if len(held_nodes) + len(held_rels) >= limit:
+                        self.spill()
         for rshape, rows in rels.items():
-            s_root, _ = self._shape(rshape.start)
-            e_root, _ = self._shape(rshape.end)
+            s_root, _ = shape_of(rshape.start)
+            e_root, _ = shape_of(rshape.end)
             tagged = cands if cands and rshape.type == cand_type else None
             for row in rows:
                 start = row["start"]
@@ -178,35 +196,21 @@ class BulkGraph:
                     if tagged
                     else None
                 )
-                self._rel((f"{rshape.type}\x00\x00{a}\x00\x00{b}", self._next(), rshape.type, a, b,
-                           row.get("props") or {}, cand))  # fmt: skip
+                self._seq += 1
+                held_rels.append((f"{rshape.type}\x00\x00{a}\x00\x00{b}", self._seq,
+                                  rshape.type, a, b, row.get("props") or {}, cand))  # fmt: skip
+                if len(held_nodes) + len(held_rels) >= limit:
+                    self.spill()
+        self.events += self._seq - before
         return WriteStats(
             statements=len(nodes) + len(rels),
             node_rows=sum(len(r) for r in nodes.values()),
             rel_rows=sum(len(r) for r in rels.values()),
         )
 
-    def _next(self) -> int:
-        self._seq += 1
-        return self._seq
-
-    def _node(self, event: NodeEvent) -> None:
-        self._nodes.append(event)
-        self._taken()
-
-    def _rel(self, event: RelEvent) -> None:
-        self._rels.append(event)
-        self._taken()
-
-    def _taken(self) -> None:
-        self.events += 1
-        held = len(self._nodes) + len(self._rels)
-        self.peak_held = max(self.peak_held, held)
-        if held >= self.spill_rows:
-            self.spill()
-
     def spill(self) -> None:
         """Write what is held as sorted, combined runs (one for nodes, one for rels)."""
+        self.peak_held = max(self.peak_held, len(self._nodes) + len(self._rels))
         for held, runs, compose, kind in (
             (self._nodes, self.node_runs, compose_node, "nodes"),
             (self._rels, self.rel_runs, compose_rel, "rels"),

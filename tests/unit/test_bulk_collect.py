@@ -24,7 +24,7 @@ from openfdp.loaders.readers import hl7v2, trust_csv
 from openfdp.ontology import Ontology, load_ontology
 from openfdp.settings import REFERENCE_DATA_DIR
 
-SPILL = 2_000
+SPILL = 1_000
 VOLATILE = ("started_at:", "finished_at:")  # the LoadBatch's clock times
 
 
@@ -92,7 +92,7 @@ def _run(
         "reconciles": all(s.reconciles for _, s in summaries),
         "quarantine": quarantine,
         "peak_held": max([bulk.peak_held, *(c.peak_held for c in chunks)]),
-        "runs": len(bulk.node_runs) + sum(len(c.node_runs) for c in chunks),
+        "runs": sum(len(g.node_runs) + len(g.rel_runs) for g in [bulk, *chunks]),
     }
 
 
