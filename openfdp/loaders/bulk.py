@@ -17,7 +17,6 @@ recorded version). The result is the graph the incremental loads of the same fee
 
 from __future__ import annotations
 
-import resource
 import shutil
 import time
 from collections.abc import Callable, Sequence
@@ -25,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from openfdp.loaders.bulk_parallel import BulkFeed, collect_parallel, csv_chunks
-from openfdp.loaders.bulk_worker import ChunkResult
+from openfdp.loaders.bulk_worker import ChunkResult, peak_rss_kib
 from openfdp.loaders.model import MapContext
 from openfdp.loaders.pipeline import LoadSummary, run_load
 from openfdp.loaders.pipeline_inputs import fingerprint_files
@@ -183,7 +182,7 @@ def bulk_load(
     result.files = write_files(bulk, chunks, work_dir / "import")
     shutil.rmtree(work_dir / "spill", ignore_errors=True)
     result.peak_held = max([bulk.peak_held, *(c.peak_held for c in chunks)])
-    result.map_rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result.map_rss_kib = peak_rss_kib()
     result.worker_rss_kib = max([0, *(c.peak_rss_kib for c in chunks)])
     result.map_seconds = time.perf_counter() - t0
     t1 = time.perf_counter()

@@ -85,6 +85,11 @@ def _join_quarantine(
     return path
 
 
+def _size(task: ChunkTask) -> int:
+    files = [f for p in task.paths for f in ([p] if p.is_file() else p.rglob("*"))]
+    return sum(f.stat().st_size for f in files if f.is_file())
+
+
 def _run_pool(  # noqa: PLR0917
     tasks: list[ChunkTask],
     ctx: MapContext,
@@ -100,7 +105,11 @@ def _run_pool(  # noqa: PLR0917
         max_workers=workers, mp_context=spawn, initializer=init_worker,
         initargs=(ctx, messages, sink is not None, str(ontology.version)),
     ) as pool:  # fmt: skip
-        futures: list[Future[ChunkResult]] = [pool.submit(run_chunk, t) for t in tasks]
+        # the largest chunks first, so no large one is left for last (the order of the graph
+        # is the tasks' indices, not the order they run in)
+        futures: list[Future[ChunkResult]] = [
+            pool.submit(run_chunk, t) for t in sorted(tasks, key=_size, reverse=True)
+        ]
         while len(done) < len(tasks):
             try:
                 kind, value = messages.get(timeout=0.5)

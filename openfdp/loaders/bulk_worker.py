@@ -15,7 +15,6 @@ progress go to the parent through a queue (in memory only: evidence holds raw id
 from __future__ import annotations
 
 import hashlib
-import resource
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +65,15 @@ class ChunkResult:
     peak_rss_kib: int = 0
 
 
+def peak_rss_kib() -> int:
+    """This process's peak resident set size (KiB; 0 where ``resource`` does not exist)."""
+    try:
+        import resource  # noqa: PLC0415 - POSIX only
+    except ImportError:
+        return 0
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
 class _Seen(set[tuple[str, str, str]]):
     """The pipeline's set of references seen, recording the ones added by one record."""
 
@@ -92,7 +100,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     ontology: Ontology = _STATE["ontology"]
     res = map_chunk(task, ontology, _STATE["index"], _STATE["ctx"], _STATE["queue"],
                     send_evidence=_STATE["send_evidence"])  # fmt: skip
-    res.peak_rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    res.peak_rss_kib = peak_rss_kib()
     _STATE["queue"].put(("done", task.index))
     return res
 
