@@ -58,9 +58,10 @@ def _run(
     ontology: Ontology, extracts: list[Path], tmp: Path, *, workers: int, spill: int
 ) -> dict[str, Any]:
     ctx = map_context(pseudonymiser=Pseudonymiser(key=b"k", domain="unit"), ontology=ontology)
+    evidence: list[Any] = []
     bulk, summaries, chunks = collect(
         _feeds(extracts), ctx, ontology, quarantine_dir=tmp / "q", spill_dir=tmp / "spill",
-        workers=workers, spill_rows=spill,
+        workers=workers, spill_rows=spill, identity_sink=evidence.extend,
     )  # fmt: skip
     files = write_files(bulk, chunks, tmp / "import")
     nodes, rels = set(), set()
@@ -91,6 +92,8 @@ def _run(
         "counts": {src: (s.read, s.loaded, s.quarantined, s.skipped) for src, s in summaries},
         "reconciles": all(s.reconciles for _, s in summaries),
         "quarantine": quarantine,
+        # the identity evidence handed to linkage (each item once, whichever process read it)
+        "evidence": sorted((e.person_ref["pseudo_id"], e.provider_ods) for e in evidence),
         "peak_held": max([bulk.peak_held, *(c.peak_held for c in chunks)]),
         "runs": sum(len(g.node_runs) + len(g.rel_runs) for g in [bulk, *chunks]),
     }
@@ -122,12 +125,15 @@ def test_two_workers_give_the_files_and_counts_of_one(
     ontology: Ontology, extracts: list[Path], in_memory: dict[str, Any], tmp_path: Path
 ) -> None:
     """Worker processes over the extracts' files: the same nodes, relationships (provenance
-    of shared reference nodes included), counts and quarantine lines, in the same order."""
+    of shared reference nodes included), counts, quarantine lines (in the same order) and
+    identity evidence for linkage."""
     two = _run(ontology, extracts, tmp_path, workers=2, spill=SPILL)
     assert two["reconciles"] and in_memory["reconciles"]
     assert in_memory["counts"]["csv"][2] >= 1  # the bad row is there to be quarantined
     assert two["counts"] == in_memory["counts"]
     assert two["quarantine"] == in_memory["quarantine"]
+    assert len(two["evidence"]) > 100
+    assert two["evidence"] == in_memory["evidence"]
     assert two["node_count"] == in_memory["node_count"]
     assert two["rel_count"] == in_memory["rel_count"]
     assert two["nodes"] == in_memory["nodes"]
