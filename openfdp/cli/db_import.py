@@ -8,8 +8,10 @@ Exit codes as `openfdp load` (cli/exit_codes.py): 0 loaded, 1 some records quara
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import os
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -20,13 +22,21 @@ from openfdp.cli._common import console, err_console, settings
 from openfdp.cli.exit_codes import ExitCode
 from openfdp.cli.load_feeds import FEEDS, evidence_sink, input_files
 from openfdp.cli.load_summary import print_summary
-from openfdp.loaders.bulk import BulkFeed, bulk_load
+from openfdp.loaders.bulk import BulkFeed, bulk_load, csv_chunks
 from openfdp.loaders.errors import LoaderError
 from openfdp.loaders.instance_scope import check_scope, scoped
 from openfdp.loaders.model import MapContext, Outcome
 from openfdp.loaders.pipeline_inputs import map_context
 from openfdp.loaders.privacy import pseudonymiser_for
 from openfdp.store.errors import StoreError
+
+
+def scoped_read(
+    name: str, role: str, own: str | None, paths: Sequence[Path], ctx: MapContext
+) -> Iterator[Outcome]:
+    """The reader of feed `name`, limited to what this instance may load (picklable, for the
+    worker processes, with `functools.partial`)."""
+    return scoped(FEEDS[name][0](paths, ctx), role, own)
 
 
 def import_cmd(
@@ -45,6 +55,10 @@ def import_cmd(
     ] = None,
     quarantine: Annotated[
         Path | None, typer.Option("--quarantine", help="Folder for quarantine files [state dir].")
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Mapping processes [number of CPUs]; 1: this one."),
     ] = None,
 ) -> None:
     """Bulk-load feeds into an EMPTY local database (neo4j-admin import; much faster than
@@ -67,16 +81,18 @@ def import_cmd(
     )
     role, own = cfg.instance.role, cfg.instance.ods
 
-    def scoped_reader(name: str) -> Callable[[Sequence[Path], MapContext], Iterator[Outcome]]:
-        read = FEEDS[name][0]
-        return lambda paths, ctx: scoped(read(paths, ctx), role, own)
-
-    feeds = [
-        BulkFeed(FEEDS[name][1], scoped_reader(name), list(paths), input_files(name, paths))
-        for name, paths in chosen
-    ]
     try:
         check_scope(role, own)
+        feeds = [
+            BulkFeed(
+                FEEDS[name][1],
+                partial(scoped_read, name, role, own),
+                list(paths),
+                input_files(name, paths),
+                csv_chunks(paths) if name == "csv" else None,
+            )
+            for name, paths in chosen
+        ]
         with ExitStack() as stack:
             sink = evidence_sink(stack, cfg, pseudonymiser)
             bar = stack.enter_context(
@@ -91,6 +107,7 @@ def import_cmd(
                 identity_sink=sink,
                 step=lambda m: err_console.print(f"[dim]{m}[/dim]"),
                 progress=lambda n: bar.advance(task, n),
+                workers=workers or os.cpu_count() or 1,
             )  # fmt: skip
     except (LoaderError, StoreError) as exc:
         err_console.print(f"[red]error:[/red] {exc}")
@@ -104,6 +121,12 @@ def import_cmd(
         f"{files.relationship_count if files else 0:,} relationships in {result.seconds:.1f}s "
         f"({rate:,.0f} records/s; mapping {result.map_seconds:.1f}s, import "
         f"{result.import_seconds:.1f}s, schema {result.schema_seconds:.1f}s)"
+    )
+    console.print(
+        f"mapping: {result.workers} process(es), {result.map_rate:,.0f} records/s; peak RSS "
+        f"{result.map_rss_kib / 1024:,.0f} MiB (this process), "
+        f"{result.worker_rss_kib / 1024:,.0f} MiB (largest worker); at most "
+        f"{result.peak_held:,} rows held per collector"
     )
     quarantined = any(s.quarantined for _, s in result.summaries)
     raise typer.Exit(ExitCode.CHECK_FAILED if quarantined else ExitCode.OK)

@@ -11,9 +11,12 @@ cannot be bulk-loaded from here.
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from neo4j import Driver
 from openfdp.settings import Settings
@@ -82,17 +85,42 @@ def _q(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
+def _empty_lists(path: Path) -> Iterator[tuple[str, tuple[str, ...], str, tuple[Any, ...]]]:
+    with path.open("rb") as fh:
+        while True:
+            try:
+                yield pickle.load(fh)  # noqa: S301 - the file the merge wrote just before
+            except EOFError:
+                return
+
+
 def set_empty_lists(driver: Driver, files: BulkFiles, database: str = "neo4j") -> int:
     """Set the empty-list properties the import files could not carry (after the schema, so
-    each MATCH is index-backed). Labels and names come from the ontology-checked rows."""
+    each MATCH is index-backed), `CHUNK` nodes a statement, read from the file the merge
+    wrote. Labels and names come from the ontology-checked rows."""
+    if files.empty_lists is None:
+        return 0
     done = 0
-    for (label, key, prop), idents in files.empty_lists.items():
+    rows: list[list[Any]] = []
+    target: tuple[str, tuple[str, ...], str] | None = None
+
+    def flush() -> None:
+        nonlocal done, rows
+        if target is None or not rows:
+            return
+        label, key, prop = target
         text = SET_EMPTY_LIST.format(
             label=_q(label), key=", ".join(f"{_q(k)}: row[{i}]" for i, k in enumerate(key)),
             prop=_q(prop),
         )  # fmt: skip
-        for start in range(0, len(idents), CHUNK):
-            rows = [list(v) for v in idents[start : start + CHUNK]]
-            driver.execute_query(text, rows=rows, database_=database)
-            done += len(rows)
+        driver.execute_query(text, rows=rows, database_=database)
+        done += len(rows)
+        rows = []
+
+    for label, key, prop, values in _empty_lists(files.empty_lists):
+        if (label, key, prop) != target or len(rows) >= CHUNK:
+            flush()
+            target = (label, key, prop)
+        rows.append(list(values))
+    flush()
     return done
