@@ -155,13 +155,18 @@ def test_the_same_product_twice_changes_nothing(neo4j_driver: Driver, world: Wor
     assert graph_fingerprint(neo4j_driver) == fingerprint
 
 
+def clean_import_fingerprint(driver: Driver, world: World) -> str:
+    """The fingerprint of one clean import of the world's product into a fresh ICS graph."""
+    clean = fresh_ics(world)
+    h.become_ics(driver, clean)
+    h.import_(driver, clean, world.product)
+    return graph_fingerprint(driver)
+
+
 def test_an_import_killed_half_way_and_run_again_equals_one_clean_import(
     neo4j_driver: Driver, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clean = fresh_ics(world)
-    h.become_ics(neo4j_driver, clean)
-    h.import_(neo4j_driver, clean, world.product)
-    expected = graph_fingerprint(neo4j_driver)
+    expected = clean_import_fingerprint(neo4j_driver, world)
 
     ics = fresh_ics(world)
     h.become_ics(neo4j_driver, ics)
@@ -187,10 +192,7 @@ def test_an_import_process_killed_mid_way_and_run_again_equals_one_clean_import(
 ) -> None:
     """``openfdp share import`` as a real process, SIGKILLed once part of the product is in
     the graph (small write batches), then run again: the graph equals one clean import."""
-    clean = fresh_ics(world)
-    h.become_ics(neo4j_driver, clean)
-    h.import_(neo4j_driver, clean, world.product)
-    expected = graph_fingerprint(neo4j_driver)
+    expected = clean_import_fingerprint(neo4j_driver, world)
     ics = fresh_ics(world)
     h.become_ics(neo4j_driver, ics)
     cmd = [sys.executable, "-m", "openfdp.cli", "share", "import", str(world.product),
