@@ -2,6 +2,10 @@
 labels of one provider with their outgoing relationships, and the persons they are about.
 
 Labels are checked against the compiled ontology and backtick-quoted; values are ``$params``.
+A record's ``date`` properties (as the ontology declares them) come back already tagged,
+``{"$date": "2026-03-31"}`` as the product writes them, rather than as driver ``Date`` objects
+the client would build and turn back into text: at 100,000 patients an export receives about
+1.7 million dates, and hydrating them was the largest single cost on the client side.
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ _OUT = (
 )
 RECORDS = (
     "MATCH (n:$LABEL) WHERE n.provider_ods IS NULL OR n.provider_ods = $ods "
-    "RETURN properties(n) AS props, " + _OUT
+    "RETURN n{.*$DATES} AS props, " + _OUT
 )
+#: one date property, tagged on the server; a value that is not a date stays as it is
+_DATE = "{p}: CASE WHEN n.{p} IS :: DATE NOT NULL THEN {{`$date`: toString(n.{p})}} ELSE n.{p} END"
 PERSONS = (
     "MATCH (n:`PseudonymisedPerson` {`pseudonymisation_domain`: $domain}) "
     "WHERE n.ndoo_opt_out = true OR EXISTS { MATCH (n)-[:`SUBJECT_OF`]->(x) "
@@ -43,7 +49,10 @@ def records(
     relationships (``type``, ``props``, end ``labels`` and end ``end`` properties)."""
     if label not in ontology.node_types:
         raise UnknownName(f"label {label!r} is not in the ontology")
-    text = RECORDS.replace("$LABEL", _q(label))
+    dates = sorted(p for p, spec in ontology.node_types[label].properties.items()
+                   if spec.datatype == "date")  # fmt: skip
+    tagged = "".join(", " + _DATE.format(p=_q(p)) for p in dates)
+    text = RECORDS.replace("$LABEL", _q(label)).replace("$DATES", tagged)
     yield from _stream(driver, text, {"ods": ods, "skip": sorted(skip)}, database)
 
 
