@@ -16,7 +16,7 @@ from typing import Any
 from neo4j import Driver, ManagedTransaction
 from openfdp.ontology.model import Ontology
 from openfdp.store.write_cypher import BARE_NODE_CREATE, BARE_REL_CREATE, name
-from openfdp.store.writer import NodeShape, RelShape, Row, labels_of
+from openfdp.store.writer import NodeShape, RelShape, Row, key_root, labels_of
 
 Ident = tuple[str, tuple[Any, ...]]  # (label that holds the key, key values)
 
@@ -33,14 +33,7 @@ class BareWriter:
     def _ident(self, shape: NodeShape, key: Mapping[str, Any]) -> Ident:
         root = self._root.get(shape)
         if root is None:  # the highest class with this key: NHSTrust and Organisation are one
-            chain = labels_of(self._ontology, shape.label)
-            keyed = [
-                lbl
-                for lbl in chain
-                if lbl in self._ontology.node_types
-                and tuple(sorted(self._ontology.node_types[lbl].key)) == shape.key
-            ]
-            root = self._root[shape] = keyed[-1] if keyed else shape.label
+            root = self._root[shape] = key_root(self._ontology, shape)
         return (root, tuple(key[k] for k in shape.key))
 
     def write(

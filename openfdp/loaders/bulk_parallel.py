@@ -56,16 +56,7 @@ def csv_chunks(paths: Sequence[Path]) -> list[list[Path]]:
 def _summary(source: str, batch_id: str, parts: list[ChunkResult]) -> LoadSummary:
     s = LoadSummary(source=source, batch_id=batch_id, dry_run=False)
     for r in parts:
-        s.read += r.read
-        s.loaded += r.loaded
-        s.quarantined += r.quarantined
-        s.skipped += r.skipped
-        s.nodes_written += r.nodes_written
-        s.rels_written += r.rels_written
-        for mine, theirs in ((s.skipped_by_reason, r.skipped_by_reason),
-                             (s.quarantined_by_reason, r.quarantined_by_reason)):  # fmt: skip
-            for reason, n in theirs.items():
-                mine[reason] = mine.get(reason, 0) + n
+        s.add(r.counts)
     return s
 
 
@@ -74,7 +65,7 @@ def _join_quarantine(
 ) -> Path | None:
     with QuarantineFile(quarantine_dir, source, batch_id) as q:  # removes an older file
         path = q.path
-    written = [r.quarantine_file for r in parts if r.quarantine_file is not None]
+    written = [r.counts.quarantine_file for r in parts if r.counts.quarantine_file is not None]
     if not written:
         return None
     path.parent.mkdir(parents=True, exist_ok=True)

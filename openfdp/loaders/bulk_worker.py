@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from openfdp.loaders.model import IdentityEvidence, MapContext, MappedRecord, Outcome, Rejection
-from openfdp.loaders.pipeline import BULK_AMENDMENT
+from openfdp.loaders.pipeline import BULK_AMENDMENT, LoadSummary
 from openfdp.loaders.pipeline_batch import RowBatch, buffer_record
 from openfdp.loaders.quarantine import QuarantineFile
 from openfdp.loaders.validation import OntologyIndex
@@ -50,15 +50,7 @@ class ChunkTask:
 @dataclass
 class ChunkResult:
     index: int
-    read: int = 0
-    loaded: int = 0
-    quarantined: int = 0
-    skipped: int = 0
-    skipped_by_reason: dict[str, int] = field(default_factory=dict)
-    quarantined_by_reason: dict[str, int] = field(default_factory=dict)
-    nodes_written: int = 0
-    rels_written: int = 0
-    quarantine_file: Path | None = None
+    counts: LoadSummary  # this chunk's part of the load's counts and its quarantine file
     node_runs: list[Path] = field(default_factory=list)
     rel_runs: list[Path] = field(default_factory=list)
     peak_held: int = 0
@@ -114,7 +106,8 @@ def map_chunk(
     *,
     send_evidence: bool,
 ) -> ChunkResult:
-    res = ChunkResult(task.index)
+    res = ChunkResult(task.index, LoadSummary(task.source, task.batch_id, dry_run=False))
+    counts = res.counts
     graph = BulkGraph(ontology, task.work_dir / f"chunk-{task.index}", index=task.index,
                       spill_rows=task.spill_rows)  # fmt: skip
     seen = _Seen()
@@ -123,7 +116,7 @@ def map_chunk(
     qdir = task.work_dir / f"quarantine-{task.index}"
     with QuarantineFile(qdir, task.source, task.batch_id) as quarantine:
         for outcome in task.reader(task.paths, ctx):
-            res.read += 1
+            counts.read += 1
             problem: tuple[str | None, str] | None = None
             if isinstance(outcome, MappedRecord):
                 problem = index.check(outcome)
@@ -132,26 +125,26 @@ def map_chunk(
                 if problem is None:
                     _write(graph, outcome, batch_key, seen, task, res)
                     evidence.extend(outcome.identities)
-                    res.loaded += 1
+                    counts.loaded += 1
                 else:
-                    _count(res.quarantined_by_reason, problem[1])
+                    _count(counts.quarantined_by_reason, problem[1])
                     quarantine.add(source=outcome.source, position=outcome.position,
                                    field=problem[0], reason=problem[1])  # fmt: skip
             elif isinstance(outcome, Rejection):
-                _count(res.quarantined_by_reason, outcome.reason)
+                _count(counts.quarantined_by_reason, outcome.reason)
                 quarantine.add(source=outcome.source, position=outcome.position,
                                field=outcome.field, reason=outcome.reason)  # fmt: skip
             else:
-                res.skipped += 1
-                _count(res.skipped_by_reason, outcome.reason)
-            if res.read % SEND_EVERY == 0:
+                counts.skipped += 1
+                _count(counts.skipped_by_reason, outcome.reason)
+            if counts.read % SEND_EVERY == 0:
                 queue.put(("read", SEND_EVERY))
                 if send_evidence and evidence:
                     queue.put(("evidence", evidence))
                 evidence = []
-        res.quarantined = quarantine.count
-        res.quarantine_file = quarantine.path if quarantine.count else None
-    queue.put(("read", res.read % SEND_EVERY))
+        counts.quarantined = quarantine.count
+        counts.quarantine_file = quarantine.path if quarantine.count else None
+    queue.put(("read", counts.read % SEND_EVERY))
     if send_evidence and evidence:
         queue.put(("evidence", evidence))
     res.node_runs, res.rel_runs = graph.finish()
@@ -178,8 +171,8 @@ def _write(  # noqa: PLR0917
     cands = {}
     for label, key, props in seen.new:
         tag = hashlib.blake2b(f"{label}|{key}|{props}".encode(), digest_size=12).hexdigest()
-        cands[(label, key)] = (f"{task.feed}:{tag}", (task.index << 32) + res.read)
+        cands[(label, key)] = (f"{task.feed}:{tag}", (task.index << 32) + res.counts.read)
     nodes, rels = buf.grouped()
     stats = graph.write(nodes, rels, cands=cands, cand_type="DERIVED_FROM")
-    res.nodes_written += stats.node_rows
-    res.rels_written += stats.rel_rows
+    res.counts.nodes_written += stats.node_rows
+    res.counts.rels_written += stats.rel_rows

@@ -74,6 +74,20 @@ class LoadSummary:
     #: waiting-list snapshots: pathways no longer listed, by removal reason (loaders/snapshots.py)
     removed_from_list: dict[str, int] = field(default_factory=dict)
 
+    def add(self, part: LoadSummary) -> None:
+        """Add the counts of one part of this load (a chunk mapped by another process)."""
+        self.read += part.read
+        self.loaded += part.loaded
+        self.quarantined += part.quarantined
+        self.skipped += part.skipped
+        self.nodes_written += part.nodes_written
+        self.rels_written += part.rels_written
+        self.amendments += part.amendments
+        for mine, theirs in ((self.skipped_by_reason, part.skipped_by_reason),
+                             (self.quarantined_by_reason, part.quarantined_by_reason)):  # fmt: skip
+            for reason, n in theirs.items():
+                mine[reason] = mine.get(reason, 0) + n
+
     @property
     def reconciles(self) -> bool:
         return self.read == self.loaded + self.quarantined + self.skipped

@@ -29,7 +29,7 @@ from typing import Any
 
 from openfdp.ontology.model import Ontology
 from openfdp.store.bulk import node_ident
-from openfdp.store.writer import NodeShape, RelShape, Row, WriteStats, labels_of
+from openfdp.store.writer import NodeShape, RelShape, Row, WriteStats, key_root, labels_of
 
 SPILL_ROWS = 200_000  # events held before a run is written (~100-200 MB of Python objects)
 BLOCK = 256  # events per pickled block of a run file (what a merge holds per run)
@@ -120,13 +120,7 @@ class BulkGraph:
         found = self._root.get(shape)
         if found is None:
             chain = labels_of(self._ontology, shape.label)
-            keyed = [
-                lbl
-                for lbl in chain
-                if lbl in self._ontology.node_types
-                and tuple(sorted(self._ontology.node_types[lbl].key)) == shape.key
-            ]
-            found = (keyed[-1] if keyed else shape.label, frozenset(chain))
+            found = (key_root(self._ontology, shape), frozenset(chain))
             self._root[shape] = found
         return found
 

@@ -85,6 +85,18 @@ def labels_of(ontology: Ontology, label: str) -> tuple[str, ...]:
     return (label, *extra)
 
 
+def key_root(ontology: Ontology, shape: NodeShape) -> str:
+    """The highest class of ``shape``'s label chain whose key is the shape's key: the label a
+    node's identity lives under (an NHSTrust and an Organisation with one ODS code are one
+    node)."""
+    keyed = [
+        lbl
+        for lbl in labels_of(ontology, shape.label)
+        if lbl in ontology.node_types and tuple(sorted(ontology.node_types[lbl].key)) == shape.key
+    ]
+    return keyed[-1] if keyed else shape.label
+
+
 def existing_unique_keys(driver: Driver, database: str) -> set[tuple[str, frozenset[str]]]:
     try:
         records, _, _ = driver.execute_query(SHOW_CONSTRAINTS, database_=database)
