@@ -168,7 +168,7 @@ def start(settings: Settings, progress: Progress = quiet) -> ServerInfo:
         and not (home / "data" / "databases").exists()
     ):
         progress("Setting the initial password...")
-        set_initial_password(settings, lib, home)
+        set_initial_password(settings, home)
     argv = java_command(settings, lib, home)
     env = dict(os.environ)
     env.pop("JAVA_OPTS", None)
