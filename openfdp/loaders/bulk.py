@@ -168,8 +168,11 @@ def bulk_load(
     stopped local server, start it, apply the schema."""
     result = BulkResult(workers=max(1, workers))
     step("checking that the database is empty")
-    local_server.start(settings)
-    ensure_empty(settings)
+    if local_server.never_started(settings):  # no store yet: empty, no server start needed
+        local_server.prepare_home(settings)
+    else:
+        local_server.start(settings)
+        ensure_empty(settings)
     t0 = time.perf_counter()
     step(f"reading, validating and mapping ({result.workers} process(es))")
     shutil.rmtree(work_dir, ignore_errors=True)

@@ -138,8 +138,7 @@ _EXIT_HINTS = {
 }
 
 
-def start(settings: Settings, progress: Progress = quiet) -> ServerInfo:
-    """Start the local server, or reuse the one already running for this home folder."""
+def _check_can_run(settings: Settings) -> None:
     if settings.neo4j.external:
         raise ServerSetupError(
             f"NEO4J_URI is set ({settings.neo4j.uri}): openfdp uses that server and starts none."
@@ -148,18 +147,14 @@ def start(settings: Settings, progress: Progress = quiet) -> ServerInfo:
         raise ServerSetupError(host_os.unsupported_message())
     if shutil.which("java") is None:
         raise ServerSetupError("java is not on PATH; Neo4j 5.26 needs Java 17 or 21.")
-    home = home_dir(settings)
-    pid = running_pid(settings)
-    if pid is not None:
-        info = _wait_ready(settings, lambda: None if running_pid(settings) else 1)
-        return ServerInfo(info.uri, pid, info.version, info.edition, reused=True)
+
+
+def prepare_home(settings: Settings, progress: Progress = quiet) -> Path:
+    """The server's folders, ``neo4j.conf`` and (on a new data folder) the initial password,
+    as `start` leaves them before it runs the JVM; the jars folder."""
+    _check_can_run(settings)
     lib = ensure_jars(settings, progress)
-    port = settings.neo4j.bolt_port
-    if _port_taken(port):
-        raise ServerSetupError(
-            f"port {port} on 127.0.0.1 is already in use by another program; choose another "
-            "with OPENFDP_NEO4J__BOLT_PORT, or stop that program."
-        )
+    home = home_dir(settings)
     for sub in ("conf", "data", "logs", "plugins", "import", "run"):
         (home / sub).mkdir(parents=True, exist_ok=True)
     (home / "conf" / "neo4j.conf").write_text(conf_text(settings))
@@ -168,7 +163,34 @@ def start(settings: Settings, progress: Progress = quiet) -> ServerInfo:
         and not (home / "data" / "databases").exists()
     ):
         progress("Setting the initial password...")
-        set_initial_password(settings, lib, home)
+        set_initial_password(settings, home)
+    return lib
+
+
+def never_started(settings: Settings) -> bool:
+    """No server runs for this home folder and it has no database store yet (so its
+    database is empty without asking a server)."""
+    if settings.neo4j.external:
+        return False
+    home = home_dir(settings)
+    return running_pid(settings) is None and not (home / "data" / "databases").exists()
+
+
+def start(settings: Settings, progress: Progress = quiet) -> ServerInfo:
+    """Start the local server, or reuse the one already running for this home folder."""
+    _check_can_run(settings)
+    home = home_dir(settings)
+    pid = running_pid(settings)
+    if pid is not None:
+        info = _wait_ready(settings, lambda: None if running_pid(settings) else 1)
+        return ServerInfo(info.uri, pid, info.version, info.edition, reused=True)
+    port = settings.neo4j.bolt_port
+    if _port_taken(port):
+        raise ServerSetupError(
+            f"port {port} on 127.0.0.1 is already in use by another program; choose another "
+            "with OPENFDP_NEO4J__BOLT_PORT, or stop that program."
+        )
+    lib = prepare_home(settings, progress)
     argv = java_command(settings, lib, home)
     env = dict(os.environ)
     env.pop("JAVA_OPTS", None)

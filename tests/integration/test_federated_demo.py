@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -64,9 +65,10 @@ def federation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         )  # fmt: skip
         assert res.returncode == 0, f"{res.stdout[-3000:]}\n{res.stderr[-3000:]}"
         yield root
-    finally:
-        for folder in sorted(root.glob("*/instance.env")):
-            local_server.stop(instance_settings(folder.parent))
+    finally:  # the four servers stopped at once (each waits for its clean shutdown)
+        folders = sorted(root.glob("*/instance.env"))
+        with ThreadPoolExecutor(max_workers=max(1, len(folders))) as pool:
+            list(pool.map(lambda f: local_server.stop(instance_settings(f.parent)), folders))
 
 
 def answers(s: Settings, trust: str) -> dict[str, Any]:

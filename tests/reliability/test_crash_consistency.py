@@ -1,7 +1,8 @@
 """A load killed with SIGKILL at any point, then run again, ends in the graph of one clean load.
 
-One demo extract (one trust, 300 people, seed 7) is loaded cleanly into a fresh graph
-(ontology applied) and fingerprinted (``graph_fingerprint`` leaves out the load timestamps).
+One demo extract (one trust, 150 people, seed 7: about 1,500 source records) is loaded
+cleanly into a fresh graph (ontology applied) and fingerprinted (``graph_fingerprint`` leaves
+out the load timestamps).
 Then, for each of ten kill points spread over the load, the graph is reset, ``openfdp load
 csv`` runs as a real process with small write batches, and it is SIGKILLed as soon as the
 graph holds at least the kill point's number of source records; the test checks that part,
@@ -40,7 +41,7 @@ LOAD_BOUND_S = 180.0
 @pytest.fixture(scope="module")
 def extract(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("crash-extract")
-    generate(out, data_dir=DATA, trusts=1, patients=300, seed=7)
+    generate(out, data_dir=DATA, trusts=1, patients=150, seed=7)
     return out
 
 
