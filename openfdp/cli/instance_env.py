@@ -10,6 +10,7 @@ set (e.g. ``OPENFDP_NEO4J__HEAP``) pass through.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 from dotenv import dotenv_values
@@ -66,13 +67,19 @@ def write_env_file(path: Path, values: dict[str, str]) -> None:
     os.chmod(path, 0o600)
 
 
+_ENV_LOCK = threading.Lock()
+
+
 def instance_settings(folder: Path) -> Settings:
     """The settings of the instance in `folder`, built without changing this process's
-    environment (for minting its tokens, or opening its graph from a test)."""
-    saved = dict(os.environ)
-    try:
-        os.environ.update(read_instance(folder))
-        return Settings()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    environment (for minting its tokens, or opening its graph from a test). The environment is
+    swapped for the call under a lock: two threads doing this at once would otherwise each save
+    the other's values and leave one instance's settings behind in the process."""
+    with _ENV_LOCK:
+        saved = dict(os.environ)
+        try:
+            os.environ.update(read_instance(folder))
+            return Settings()
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)

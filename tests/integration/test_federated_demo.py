@@ -68,7 +68,7 @@ def federation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     finally:  # the four servers stopped at once (each waits for its clean shutdown)
         folders = sorted(root.glob("*/instance.env"))
         with ThreadPoolExecutor(max_workers=max(1, len(folders))) as pool:
-            list(pool.map(lambda f: local_server.stop(instance_settings(f.parent)), folders))
+            list(pool.map(local_server.stop, [instance_settings(f.parent) for f in folders]))
 
 
 def answers(s: Settings, trust: str) -> dict[str, Any]:

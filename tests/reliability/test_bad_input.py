@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from openfdp.loaders.formats_data import EXTRACTS as FORMATS
@@ -775,6 +775,8 @@ def _set(obj: Any, path: str, value: Any, *, drop: bool = False) -> None:
     for p in parts[:-1]:
         obj = obj[int(p)] if isinstance(obj, list) else obj[p]
     last = parts[-1]
+    if not isinstance(obj, list | dict):  # e.g. an entry an earlier fault made junk
+        raise TypeError(f"no field {last!r} in a {type(obj).__name__}")
     if isinstance(obj, list):
         if drop:
             del obj[int(last)]
@@ -818,6 +820,11 @@ def check_fhir(
 
 @examples(350)
 @given(who=identities, faults=st.lists(fhir_faults(), max_size=3), n=st.integers(0, 3))
+@example(  # an entry made junk, then a field of it dropped (found by a run of this test)
+    who=Identity("9990000018", "Aaaqaaa", "Aaaqaaa", "A0 0AA"),
+    faults=[FhirFault("junk_entry", 0, "identifier", None), FhirFault("drop", 0, "identifier")],
+    n=0,
+)
 def test_fhir_resources_with_faults(
     who: Identity, faults: list[FhirFault], n: int, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -98,3 +98,31 @@ def test_unknown_instance_folder_is_a_configuration_error(tmp_path: Path) -> Non
     res = cli("--instance", str(tmp_path / "none"), "db", "status")
     assert res.returncode == 4
     assert "not an openfdp instance" in " ".join(res.stderr.split())
+
+
+def test_instance_settings_from_many_threads_leave_the_environment_as_it_was(
+    tmp_path: Path, restored_environ: None
+) -> None:
+    """Settings of several instances read at once (the federated demo stops its four servers
+    side by side) must not leave one instance's variables in this process's environment,
+    where every later child process would inherit them."""
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+    from openfdp.cli.instance_env import instance_settings, write_env_file  # noqa: PLC0415
+
+    folders = []
+    for n in range(4):
+        folder = tmp_path / f"t{n}"
+        folder.mkdir()
+        write_env_file(folder / "instance.env", {
+            "OPENFDP_STATE_DIR": str(folder), "OPENFDP_INSTANCE__ROLE": "trust",
+            "OPENFDP_INSTANCE__ODS": f"RX{n}", "OPENFDP_NEO4J__BOLT_PORT": str(7900 + n),
+        })  # fmt: skip
+        folders.append(folder)
+    for name in ("OPENFDP_INSTANCE__ROLE", "OPENFDP_INSTANCE__ODS"):
+        os.environ.pop(name, None)
+    before = dict(os.environ)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(instance_settings, folders * 100))
+    assert [s.instance.ods for s in got] == [f"RX{n}" for n in range(4)] * 100
+    assert dict(os.environ) == before
