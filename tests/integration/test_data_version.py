@@ -17,6 +17,7 @@ from openfdp.settings import Settings
 from openfdp.store.data_version import DataVersion, read_data_version
 from openfdp.store.driver import open_async_driver
 from openfdp.store.opt_outs import lift_absent_opt_outs
+from openfdp.store.schema import apply_ontology
 
 pytestmark = pytest.mark.integration
 
@@ -54,6 +55,7 @@ def test_reads_leave_the_version_and_a_committed_write_moves_it(
 def test_every_write_path_moves_the_version(
     clean_graph: Driver, test_settings: Settings, tmp_path: Path
 ) -> None:
+    apply_ontology(clean_graph, load_ontology(), test_settings.neo4j.database)
     folder = tmp_path / "opt-outs"
     folder.mkdir()
     (folder / "opt_outs.csv").write_text("nhs_number\n9434765919\n", encoding="utf-8")
