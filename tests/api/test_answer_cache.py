@@ -8,12 +8,14 @@ Every answer is also compared with the same request to an app whose cache is off
 
 from __future__ import annotations
 
+import asyncio
 import csv
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -214,3 +216,27 @@ def test_the_cache_keeps_at_most_its_setting(
         assert len(c.app.state.openfdp.answers) == 1
     hits = [e.get("cache_hits") for e in AuditLog(audit_dir(settings)).events()]
     assert hits == [None, None, None, ["longWaiters"]]  # RAE's answer pushed RR8's out
+
+
+def test_concurrent_identical_requests_compute_the_answer_once(
+    seeded: Driver, api_settings: Settings, auth: AuthFactory, audit_log: AuditLog
+) -> None:
+    """Eight requests at once on a cold entry: one computation (the others wait for it or
+    find it cached), eight identical answers, eight audit events."""
+    ics = auth(**ICS)
+
+    async def burst() -> tuple[list[Any], int]:
+        app = create_app(api_settings)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://api") as c:
+                body = {"query": WAITING, "variables": {}}
+                replies = await asyncio.gather(
+                    *(c.post("/graphql", json=body, headers=ics) for _ in range(8))
+                )
+            return [r.json() for r in replies], app.state.openfdp.answers.computed
+
+    answers, computed = asyncio.run(burst())
+    assert computed == 1
+    assert all(a == answers[0] and a.get("errors") is None for a in answers)
+    assert sorted(map(str, _hits(audit_log))) == ["None"] + ["['waitingList']"] * 7
