@@ -166,32 +166,25 @@ async def resolve_waiting_list(
     _one_of(icb, provider)
     params = _aggregate_scope(info)
     when = as_of or today()
-
-    def audit(answer: WaitingList) -> None:
-        info.context.audit.record(rows=len(answer.row_list) + 1)
-
     return await cached_answer(
         info.context,
         "waitingList",
         (icb, provider, group_by.value, when.isoformat()),
-        lambda: _waiting_list(
-            info, params=params, group_by=group_by, icb=icb, provider=provider, when=when
-        ),
-        audit,
+        lambda: _waiting_list(info, params, group_by, icb=icb, provider=provider, when=when),
+        lambda answer: info.context.audit.record(rows=len(answer.row_list) + 1),
     )
 
 
 async def _waiting_list(
     info: Info,
-    *,
     params: dict[str, Any],
     group_by: WaitingListGroupBy,
+    *,
     icb: str | None,
     provider: str | None,
     when: datetime.date,
 ) -> WaitingList:
-    """The waiting list computed from the graph, disclosure control applied (not audited:
-    the caller records it)."""
+    """Computed from the graph, disclosure control applied (the caller audits it)."""
     rows = await fetch(
         info,
         q.WAITING_LIST,
