@@ -133,11 +133,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--requests", type=int, default=100)
     ap.add_argument("--port", type=int, default=7836, help="port of the API server started")
+    ap.add_argument("--on-first", action="store_true", help="measure with the cache on first")
     args = ap.parse_args()
     ids, total = sample(get_settings(), ICB, 500)
     print(f"{total:,} pathways at the trusts of {ICB}; load {loadavg()}")
     results: dict[str, dict[tuple[str, int], dict[str, float] | str]] = {}
-    for label, size in (("off", 0), ("on", None)):
+    settings: list[tuple[str, int | None]] = [("off", 0), ("on", None)]
+    for label, size in reversed(settings) if args.on_first else settings:
         print(f"cache {label}: load before {loadavg()}", flush=True)
         results[label] = asyncio.run(one_setting(size, args.requests, args.port, ids))
         print(f"cache {label}: load after {loadavg()}", flush=True)
