@@ -12,9 +12,9 @@ The signal is the database's own transaction history, not a counter the writers 
 - **Read as a bookmark.** A read session's bookmark after a trivial auto-commit query
   carries the database's last committed transaction id (Neo4j 5.26 Community: the Bolt
   server's ``TransactionIdTracker.newestTransactionId``). It is compared as an opaque
-  string, never parsed. It costs one round trip; ``SHOW DATABASES YIELD lastCommittedTxn``
-  would need a second session on the ``system`` database, and ``dbms.queryJmx`` exposes no
-  transaction id in Community 5.
+  string, never parsed, and costs one round trip. The alternatives do not work in
+  Community 5.26.31 (checked): ``SHOW DATABASES YIELD lastCommittedTxn`` is null there, and
+  no bean of ``dbms.queryJmx`` has a transaction attribute.
 - **Causally consistent.** The last *committed* id can run ahead of what a reader sees
   (a transaction is committed to the log before it is applied to the store). So the
   answer computed under a version is read *with that bookmark* (:func:`read_rows`'s
