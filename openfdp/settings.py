@@ -121,6 +121,16 @@ class ApiSettings(BaseModel):
             "sent on a connection the server is closing (uvicorn's default is 5 s)"
         ),
     )
+    answer_cache_size: int = Field(
+        default=256,
+        ge=0,
+        description=(
+            "Answers of the ICB-wide aggregate reads (waitingList, longWaiters) kept in memory "
+            "per API process, least recently used dropped first; 0 turns the cache off. An "
+            "entry is one answer for one query, arguments and access scope, valid until the "
+            "next committed change to the data (docs/security.md, 'Answer cache')"
+        ),
+    )
     cypher_row_cap: int = 1000
     cypher_timeout_s: float = 10.0
     log_format: Literal["json", "text"] = Field(

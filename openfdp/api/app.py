@@ -27,6 +27,7 @@ from openfdp.api.routes_timeline import router as timeline_router
 from openfdp.api.state import AppState
 from openfdp.api.timeouts import TimeoutMiddleware
 from openfdp.services.access import MembershipCache
+from openfdp.services.answer_cache import AnswerCache
 from openfdp.services.audit import AuditTrail, audit_dir
 from openfdp.settings import Settings, get_settings
 from openfdp.store.driver import open_async_driver
@@ -57,6 +58,7 @@ def create_app(
             audit=audit,
             metrics=metrics,
             memberships=MembershipCache(),
+            answers=AnswerCache(settings.api.answer_cache_size),
         )
         try:
             yield

@@ -20,6 +20,11 @@ access policy have run. Fields:
 - ``loaders`` — a dict for per-request DataLoaders (create lazily, keyed by name).
 - ``page_size(first)`` — the requested page size checked against the configured maximum
   (``BadRequest`` above it).
+- ``answers`` — the app's :class:`~openfdp.services.answer_cache.AnswerCache` (None: no
+  caching, e.g. a context built by a test); used through
+  :func:`openfdp.api.schema.cached.cached_answer` only.
+- ``read_after`` — bookmarks every later read of the request waits for (set when the
+  request reads the data version; :mod:`openfdp.store.data_version`).
 
 Client-facing errors: raise ``openfdp.api.errors.AccessDenied`` or ``BadRequest``
 from a resolver; they reach the client unmasked. Anything else is masked as an internal
@@ -28,17 +33,20 @@ error, and a Neo4j outage turns the whole response into a 503.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from strawberry.fastapi import BaseContext
 
-from neo4j import AsyncDriver
+from neo4j import AsyncDriver, Bookmarks
 from openfdp.api.errors import BadRequest
+from openfdp.services.answer_cache import AnswerCache
 from openfdp.services.audit import OperationInfo
 from openfdp.services.context import AccessScope, Principal
 from openfdp.settings import Settings
+from openfdp.store.data_version import DataVersion
 
 
 @dataclass
@@ -47,6 +55,7 @@ class AuditRecorder:
 
     result_size: int = 0
     pseudo_ids_returned: set[str] = field(default_factory=set)
+    cache_hits: list[str] = field(default_factory=list)  # root fields served from the cache
 
     def record(self, *, rows: int = 0, pseudo_ids: Iterable[str] = ()) -> None:
         self.result_size += rows
@@ -64,6 +73,7 @@ class GraphQLContext(BaseContext):
         scope: AccessScope,
         audit: AuditRecorder | None = None,
         operation_info: OperationInfo | None = None,
+        answers: AnswerCache | None = None,
     ) -> None:
         super().__init__()
         self.driver = driver
@@ -76,6 +86,10 @@ class GraphQLContext(BaseContext):
         # filled by the app's extensions; read by the audit layer
         self.operation_info = operation_info if operation_info is not None else OperationInfo()
         self.db_unavailable = False
+        self.answers = answers
+        self.read_after: Bookmarks | None = None
+        # the request's one read of the data version (schema/cached.py)
+        self.data_version: asyncio.Task[DataVersion | None] | None = None
 
     def count_round_trip(self, n: int = 1) -> None:
         self.db_round_trips += n

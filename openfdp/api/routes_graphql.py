@@ -102,7 +102,11 @@ async def open_context(
         await state.audit.write(principal, info, outcome="unavailable", status=503)
         raise ServiceUnavailableError(UNAVAILABLE_MESSAGE) from exc
     return GraphQLContext(
-        driver=state.driver, settings=state.settings, scope=scope, operation_info=info
+        driver=state.driver,
+        settings=state.settings,
+        scope=scope,
+        operation_info=info,
+        answers=state.answers,
     )
 
 
@@ -112,6 +116,7 @@ async def audit_result(state: AppState, ctx: GraphQLContext, result: ExecutionRe
     info = ctx.operation_info
     info.result_size = ctx.audit.result_size
     info.pseudo_ids = set(ctx.audit.pseudo_ids_returned)
+    info.cache_hits = list(ctx.audit.cache_hits)
     if ctx.db_unavailable:
         info.pseudo_ids.clear()
         await state.audit.write(ctx.principal, info, outcome="unavailable", status=503)

@@ -9,6 +9,7 @@ from fastapi import Request
 from neo4j import AsyncDriver
 from openfdp.api.metrics import Metrics
 from openfdp.services.access import MembershipCache
+from openfdp.services.answer_cache import AnswerCache
 from openfdp.services.audit import AuditTrail
 from openfdp.settings import Settings
 
@@ -20,6 +21,7 @@ class AppState:
     audit: AuditTrail
     metrics: Metrics
     memberships: MembershipCache
+    answers: AnswerCache
 
 
 def app_state(request: Request) -> AppState:

@@ -3,7 +3,9 @@
 Events name who (subject, organisation, roles, purpose), what (channel, operation, sha256 of
 the query text and of the variables — never the text or values themselves), how much
 (result size, the pseudo ids returned), the outcome, and the request id (also in the
-``X-Request-ID`` response header and the logs). The log lives in
+``X-Request-ID`` response header and the logs). An answer served from the API's answer
+cache is audited like a computed one (same result size and pseudo ids), with the fields so
+served listed in ``cache_hits``. The log lives in
 ``settings.state_dir / "audit"`` (see docs/security.md). A request whose event cannot be
 written is answered 503 and its data is never sent.
 """
@@ -56,30 +58,37 @@ class OperationInfo:
     # "verified_token", "development_minted" (a CLI run in development mode without a
     # token) or "unverified" (no valid token: the request was denied)
     identity: str | None = None
+    # root fields answered from the API's answer cache (openfdp.services.answer_cache):
+    # recorded as ``cache_hits`` only when there are any, so other events are unchanged
+    cache_hits: list[str] = field(default_factory=list)
 
 
 def build_event(
     principal: Principal | None, info: OperationInfo, *, outcome: str, status: int
 ) -> dict[str, Any]:
-    return {
-        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
-        "subject": principal.subject if principal else None,
-        "organisation": principal.organisation if principal else None,
-        "roles": sorted(principal.roles) if principal else [],
-        "purpose": principal.purpose if principal else "public",
-        "channel": info.channel,
-        "operation": info.operation,
-        "query_hash": info.query_hash,
-        "variables_hash": info.variables_hash,
-        "result_size": info.result_size,
-        "pseudo_ids": sorted(info.pseudo_ids),
-        "outcome": outcome,
-        "status": status,
-        "request_id": request_id(),
-    } | (
-        {"identity": info.identity, "caller_verified": info.identity == "verified_token"}
-        if info.identity is not None
-        else {}
+    return (
+        {
+            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "subject": principal.subject if principal else None,
+            "organisation": principal.organisation if principal else None,
+            "roles": sorted(principal.roles) if principal else [],
+            "purpose": principal.purpose if principal else "public",
+            "channel": info.channel,
+            "operation": info.operation,
+            "query_hash": info.query_hash,
+            "variables_hash": info.variables_hash,
+            "result_size": info.result_size,
+            "pseudo_ids": sorted(info.pseudo_ids),
+            "outcome": outcome,
+            "status": status,
+            "request_id": request_id(),
+        }
+        | (
+            {"identity": info.identity, "caller_verified": info.identity == "verified_token"}
+            if info.identity is not None
+            else {}
+        )
+        | ({"cache_hits": sorted(info.cache_hits)} if info.cache_hits else {})
     )
 
 

@@ -159,7 +159,9 @@ async def fetch(info: Info, query: LiteralString, **params: Any) -> list[dict[st
     """Run one read query for a resolver, counting the round trip on the context."""
     ctx = info.context
     ctx.count_round_trip()
-    return await read_rows(ctx.driver, ctx.settings.neo4j.database, query, params)
+    return await read_rows(
+        ctx.driver, ctx.settings.neo4j.database, query, params, bookmarks=ctx.read_after
+    )
 
 
 def scope_params(ctx: GraphQLContext) -> dict[str, Any]:

@@ -18,6 +18,7 @@ import strawberry
 
 from openfdp.api.errors import AccessDenied, BadRequest
 from openfdp.api.schema import codes
+from openfdp.api.schema.cached import cached_answer
 from openfdp.api.schema.common import (
     After,
     AsOf,
@@ -26,10 +27,11 @@ from openfdp.api.schema.common import (
     Info,
     fetch,
     page_of,
+    scope_params,
     slice_connection,
     today,
 )
-from openfdp.api.schema.pathways import Pathway, PathwayOrder, pathway_page
+from openfdp.api.schema.pathways import Pathway, PathwayOrder, audit_pathways, pathway_page
 from openfdp.services import disclosure
 from openfdp.store.queries import ics as q
 from openfdp.store.queries.ics import over_weeks_days
@@ -164,6 +166,25 @@ async def resolve_waiting_list(
     _one_of(icb, provider)
     params = _aggregate_scope(info)
     when = as_of or today()
+    return await cached_answer(
+        info.context,
+        "waitingList",
+        (icb, provider, group_by.value, when.isoformat()),
+        lambda: _waiting_list(info, params, group_by, icb=icb, provider=provider, when=when),
+        lambda answer: info.context.audit.record(rows=len(answer.row_list) + 1),
+    )
+
+
+async def _waiting_list(
+    info: Info,
+    params: dict[str, Any],
+    group_by: WaitingListGroupBy,
+    *,
+    icb: str | None,
+    provider: str | None,
+    when: datetime.date,
+) -> WaitingList:
+    """Computed from the graph, disclosure control applied (the caller audits it)."""
     rows = await fetch(
         info,
         q.WAITING_LIST,
@@ -203,7 +224,6 @@ async def resolve_waiting_list(
     out = [controlled_row(k, label(k), groups.get(k, {})) for k in keys]
     totals = {c: sum(int(g[c]) for g in groups.values()) for c in _CELLS}
     policy = disclosure.policy_info()
-    info.context.audit.record(rows=len(out) + 1)
     return WaitingList(
         as_of=when,
         group_by=group_by,
@@ -229,15 +249,25 @@ async def resolve_long_waiters(
     _one_of(icb, provider)
     if min_weeks < 0:
         raise BadRequest("minWeeks cannot be negative")
-    return await pathway_page(
-        info,
-        page=page_of(info.context, first, after),
-        as_of=as_of or today(),
-        order=PathwayOrder.WEEKS_WAITING_DESC,
-        icb=icb,
-        provider=provider,
-        status="open",
-        min_days=over_weeks_days(min_weeks) if min_weeks > 0 else None,
+    scope_params(info.context)  # refused before the cache is looked at
+    page = page_of(info.context, first, after)
+    when = as_of or today()
+    return await cached_answer(
+        info.context,
+        "longWaiters",
+        (icb, provider, min_weeks, page.limit, after, when.isoformat()),
+        lambda: pathway_page(
+            info,
+            page=page,
+            as_of=when,
+            order=PathwayOrder.WEEKS_WAITING_DESC,
+            icb=icb,
+            provider=provider,
+            status="open",
+            min_days=over_weeks_days(min_weeks) if min_weeks > 0 else None,
+            audited=False,
+        ),
+        lambda answer: audit_pathways(info, [e.node for e in answer.edges]),
     )
 
 

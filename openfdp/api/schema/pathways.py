@@ -34,10 +34,11 @@ from openfdp.api.schema.pathway_types import Pathway, Person
 from openfdp.store.queries import pathways as q
 from openfdp.store.queries.ics import over_weeks_days
 
-__all__ = ["Pathway", "PathwayFilter", "PathwayOrder", "Person", "pathway_page"]
+__all__ = ["Pathway", "PathwayFilter", "PathwayOrder", "Person", "audit_pathways", "pathway_page"]
 
 
-def _audit(info: Info, pathways: list[Pathway]) -> None:
+def audit_pathways(info: Info, pathways: list[Pathway]) -> None:
+    """Record the pathways a request returns (their number and persons) for its audit."""
     info.context.audit.record(
         rows=len(pathways),
         pseudo_ids=[p.person.pseudo_id for p in pathways if p.person is not None],
@@ -58,7 +59,7 @@ async def resolve_pathway(info: Info, *, id: strawberry.ID, as_of: AsOf = None) 
     if not rows:
         return None
     pathway = to_pathway(rows[0]["pathway"], as_of or today())
-    _audit(info, [pathway])
+    audit_pathways(info, [pathway])
     return pathway
 
 
@@ -75,9 +76,10 @@ async def pathway_page(
     min_days: int | None = None,
     max_days: int | None = None,
     inactive_days: int | None = None,
+    audited: bool = True,
 ) -> Connection[Pathway]:
     """One query: the filtered, ordered page of pathways after the cursor's sort key, and
-    the total count."""
+    the total count. ``audited=False``: the caller records the page for the audit."""
     params = scope_params(info.context)
     kind = f"pathways:{order.value}"
     rows = await fetch(
@@ -97,7 +99,8 @@ async def pathway_page(
     )
     row = rows[0]
     items = [to_pathway(p, as_of) for p in row["items"]]
-    _audit(info, items)
+    if audited:
+        audit_pathways(info, items)
     return connection(
         items, row["keys"], kind=kind, total=row["total"], page=page, has_next=row["has_next"]
     )

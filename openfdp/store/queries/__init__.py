@@ -15,7 +15,7 @@ from typing import Any, LiteralString
 
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 
-from neo4j import READ_ACCESS, AsyncDriver, NotificationMinimumSeverity
+from neo4j import READ_ACCESS, AsyncDriver, Bookmarks, NotificationMinimumSeverity
 
 # a transient error (leader switch, lost connection) is retried: up to ATTEMPTS tries,
 # none started after RETRY_BUDGET_S (an API request fails fast when Neo4j is away)
@@ -31,7 +31,12 @@ def _retryable(exc: Exception) -> bool:
 
 
 async def read_rows(
-    driver: AsyncDriver, database: str, query: LiteralString, params: dict[str, Any]
+    driver: AsyncDriver,
+    database: str,
+    query: LiteralString,
+    params: dict[str, Any],
+    *,
+    bookmarks: Bookmarks | None = None,
 ) -> list[dict[str, Any]]:
     """Run one read query as an auto-commit query in a read session (routed to a reader in
     a cluster); rows as plain dicts.
@@ -42,7 +47,8 @@ async def read_rows(
     as the driver's managed transactions would (``ATTEMPTS`` tries within
     ``RETRY_BUDGET_S``): a read has no effect to repeat. Server notifications (e.g. a
     property no node carries yet) are not requested: they are expected on a sparse
-    graph."""
+    graph. With ``bookmarks`` the query runs only once the transactions they name are
+    applied (causal consistency: see :mod:`openfdp.store.data_version`)."""
     deadline = time.monotonic() + RETRY_BUDGET_S
     for attempt in range(1, ATTEMPTS + 1):
         try:
@@ -50,6 +56,7 @@ async def read_rows(
                 database=database,
                 default_access_mode=READ_ACCESS,
                 notifications_min_severity=NotificationMinimumSeverity.OFF,
+                bookmarks=bookmarks,
             ) as session:
                 result = await session.run(query, params)
                 return await result.data()
