@@ -32,16 +32,13 @@ from openfdp.settings import get_settings
 
 sys.path.insert(0, str(Path(__file__).parent))
 from api import (
-    OPENFDP_PATHWAY,
     LeanPool,
     graphql_call,
-    measure,
     sample,
     start_uvicorn,
     stop,
-    summary,
 )
-from scale import ICB, LONG_WAITERS
+from scale import ICB, ics_targets, measure_targets
 
 WAITING_AT = """
 query($icb: String!, $asOf: Date) { waitingList(icb: $icb, groupBy: TFC, asOf: $asOf) {
@@ -75,30 +72,12 @@ async def one_setting(
     out: dict[tuple[str, int], dict[str, float] | str] = {}
     label = "off" if cache_size == 0 else "on"
     try:
-        targets = [
-            ("pathway", graphql_call(lean.post, url, OPENFDP_PATHWAY,
-                                     lambda i: {"id": ids[i % len(ids)]}, auth,
-                                     lambda d: d["pathway"] is not None)),
-            ("waitingList", graphql_call(lean.post, url, WAITING_AT,
-                                         lambda i: {"icb": ICB}, auth)),
-            ("longWaiters", graphql_call(lean.post, url, LONG_WAITERS,
-                                         lambda i: {"icb": ICB}, auth)),
-        ]  # fmt: skip
-        for _, call in targets:  # warm-up (fills the cache when it is on)
-            for i in range(10):
-                await call(i)
-        for clients in (1, 32):
-            for name, call in targets:
-                try:
-                    lat, wall = await measure(call, 0, requests, clients)
-                except (SystemExit, OSError, asyncio.IncompleteReadError) as exc:
-                    out[(name, clients)] = f"failed: {str(exc)[:120]}"
-                    print(f"  cache {label} {name:12} c={clients:<3} {out[(name, clients)]}")
-                    continue
-                res = out[(name, clients)] = summary(lat, wall)
-                print(f"  cache {label} {name:12} c={clients:<3} p50 {res['p50']:8.1f} ms  "
-                      f"p95 {res['p95']:8.1f} ms  {res['rps']:7.1f} req/s  "
-                      f"load {loadavg()}", flush=True)  # fmt: skip
+        targets = ics_targets(lean, url, auth, ids, WAITING_AT)
+        out.update(
+            await measure_targets(
+                targets, requests, f"  cache {label} ", lambda: f"  load {loadavg()}"
+            )
+        )
         for name, query in (("waitingList", WAITING_AT), ("longWaiters", LONG_AT)):
             walls: list[float] = []
             for b in range(BURSTS):  # a date no request asked for yet: a cold entry

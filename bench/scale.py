@@ -24,6 +24,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,55 @@ def du_mib(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20
 
 
+#: one API request, numbered (what bench/api.py's ``measure`` calls)
+Call = Callable[[int], Awaitable[None]]
+#: p50, p95 (ms) and requests/s, or why the step failed
+Result = dict[str, float] | str
+
+
+def ics_targets(
+    lean: LeanPool, url: str, auth: dict[str, str], ids: list[str], waiting: str = OPENFDP_WAITING
+) -> list[tuple[str, Call]]:
+    """The three API queries measured: a pathway by id, the ICB waiting list, long waiters."""
+    return [
+        ("pathway", graphql_call(lean.post, url, OPENFDP_PATHWAY,
+                                 lambda i: {"id": ids[i % len(ids)]}, auth,
+                                 lambda d: d["pathway"] is not None)),
+        ("waitingList", graphql_call(lean.post, url, waiting, lambda i: {"icb": ICB}, auth)),
+        ("longWaiters", graphql_call(lean.post, url, LONG_WAITERS, lambda i: {"icb": ICB}, auth)),
+    ]  # fmt: skip
+
+
+async def measure_targets(
+    targets: list[tuple[str, Call]],
+    requests: int,
+    prefix: str = "  ",
+    note: Callable[[], str] = lambda: "",
+) -> dict[tuple[str, int], Result]:
+    """A warm-up (10 calls of each; it fills an answer cache that is on), then each query at
+    1 and 32 clients, printed as it goes; a step that fails (e.g. the API's own 30 s timeout
+    on a busy box) is recorded with its reason and the others go on."""
+    for _, call in targets:
+        for i in range(10):
+            await call(i)
+    out: dict[tuple[str, int], Result] = {}
+    for clients in (1, 32):
+        for name, call in targets:
+            try:
+                lat, wall = await measure(call, 0, requests, clients)
+            except (SystemExit, OSError, asyncio.IncompleteReadError) as exc:
+                out[(name, clients)] = f"failed: {str(exc)[:120]}"
+                print(
+                    f"{prefix}{name:12} c={clients:<3} {out[(name, clients)]}{note()}", flush=True
+                )
+                continue
+            res = summary(lat, wall)
+            out[(name, clients)] = res
+            line = f"p50 {res['p50']:8.1f} ms  p95 {res['p95']:8.1f} ms  {res['rps']:7.1f} req/s"
+            print(f"{prefix}{name:12} c={clients:<3} {line}{note()}", flush=True)
+    return out
+
+
 async def api_latencies(requests: int) -> list[tuple[str, int, dict[str, float]]]:
     s = get_settings()
     ids, total = sample(s, ICB, 500)
@@ -105,36 +155,12 @@ async def api_latencies(requests: int) -> list[tuple[str, int, dict[str, float]]
     url = f"http://127.0.0.1:{OPENFDP_PORT}/graphql"
     api = start_openfdp(s)
     lean = LeanPool()
-    out: list[tuple[str, int, dict[str, float]]] = []
     try:
-        targets = [
-            ("pathway", graphql_call(lean.post, url, OPENFDP_PATHWAY,
-                                     lambda i: {"id": ids[i % len(ids)]}, auth,
-                                     lambda d: d["pathway"] is not None)),
-            ("waitingList", graphql_call(lean.post, url, OPENFDP_WAITING,
-                                         lambda i: {"icb": ICB}, auth)),
-            ("longWaiters", graphql_call(lean.post, url, LONG_WAITERS,
-                                         lambda i: {"icb": ICB}, auth)),
-        ]  # fmt: skip
-        for _, call in targets:  # warm-up
-            for i in range(10):
-                await call(i)
-        for clients in (1, 32):
-            for name, call in targets:
-                try:
-                    lat, wall = await measure(call, 0, requests, clients)
-                except (SystemExit, OSError, asyncio.IncompleteReadError) as exc:
-                    # e.g. the API's own 30 s timeout on a busy box
-                    print(f"  {name:12} c={clients:<3} failed: {str(exc)[:160]}", flush=True)
-                    continue
-                res = summary(lat, wall)
-                out.append((name, clients, res))
-                print(f"  {name:12} c={clients:<3} p50 {res['p50']:8.1f} ms  "
-                      f"p95 {res['p95']:8.1f} ms  {res['rps']:7.1f} req/s", flush=True)  # fmt: skip
+        out = await measure_targets(ics_targets(lean, url, auth, ids), requests)
     finally:
         stop(api)
         await lean.close()
-    return out
+    return [(name, c, r) for (name, c), r in out.items() if not isinstance(r, str)]
 
 
 def main() -> None:
