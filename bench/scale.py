@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -71,7 +73,8 @@ def run_child(argv: list[str], env: dict[str, str] | None = None) -> tuple[float
     return time.perf_counter() - t, usage.ru_maxrss / 1024
 
 
-def generate(out: Path, people: int, trusts: int, seed: int, week: int) -> None:
+def generate(out: Path, people: int, trusts: int, seed: int, week: int) -> subprocess.Popen[bytes]:
+    """Start generating one week's extracts (a child process; the caller waits)."""
     as_of = AS_OF + timedelta(days=7 * week)
     code = (
         "import sys, datetime; from pathlib import Path; "
@@ -82,7 +85,7 @@ def generate(out: Path, people: int, trusts: int, seed: int, week: int) -> None:
         "as_of=datetime.date.fromisoformat(sys.argv[5]))"
     )
     argv = [sys.executable, "-c", code, str(out), str(trusts), str(people), str(seed)]
-    subprocess.run([*argv, as_of.isoformat()], check=True)
+    return subprocess.Popen([*argv, as_of.isoformat()])
 
 
 def vm_hwm_mib(pid: int) -> float:
@@ -163,6 +166,19 @@ async def api_latencies(requests: int) -> list[tuple[str, int, dict[str, float]]
     return [(name, c, r) for (name, c), r in out.items() if not isinstance(r, str)]
 
 
+def _snapshot(s: Any, target: Path, restore: bool) -> None:
+    """Copy the stopped server's data folder to `target` (or back, with `restore`)."""
+    data = local_server.home_dir(s) / "data"
+    local_server.stop(s)
+    if restore:
+        shutil.rmtree(data)
+        shutil.copytree(target, data)
+    else:
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(data, target)
+    local_server.start(s)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--people", type=int, default=20_000)
@@ -172,23 +188,45 @@ def main() -> None:
     ap.add_argument("--work", type=Path, help="folder for the extracts (default: state dir)")
     ap.add_argument("--skip-api", action="store_true")
     ap.add_argument("--api-only", action="store_true", help="only the API step, on the graph there")
+    ap.add_argument(
+        "--resume",
+        action="store_true",
+        help="go on from the steps a run in the same folder finished (WORK/figures.json); "
+        "an interrupted incremental load starts again from the copy of the graph taken "
+        "after the bulk import (WORK/after-bulk)",
+    )
     args = ap.parse_args()
     s = get_settings()
     work = args.work or s.state_dir / "bench-scale"
     openfdp = [sys.executable, "-m", "openfdp.cli"]
-    figures: dict[str, Any] = {}
     if args.api_only:
         asyncio.run(api_latencies(args.requests))
         return
-    t = time.perf_counter()
-    for week in (0, 1):
-        generate(work / f"week{week}", args.people, args.trusts, args.seed, week)
-    records = [trust_csv.count_rows([work / f"week{w}"]) for w in (0, 1)]
-    print(f"generated {args.people:,} people at {args.trusts} trusts: {records[0]:,} records "
-          f"(week 0), {records[1]:,} (week 1) in {time.perf_counter() - t:.0f} s")  # fmt: skip
+    record = work / "figures.json"
+    shape = {"people": args.people, "trusts": args.trusts, "seed": args.seed}
+    done: dict[str, Any] = json.loads(record.read_text()) if args.resume and record.exists() else {}
+    if done and done.get("shape") != shape:
+        raise SystemExit(f"{record} is of another run ({done.get('shape')}); not resuming")
+
+    def keep(name: str, value: Any) -> None:
+        done[name] = value
+        record.write_text(json.dumps({"shape": shape, **done}, indent=1))
+
+    if "generate" not in done:
+        t = time.perf_counter()
+        # the two weeks side by side (one core each)
+        kids = [generate(work / f"week{w}", args.people, args.trusts, args.seed, w) for w in (0, 1)]
+        if [kid.wait() for kid in kids] != [0, 0]:
+            raise SystemExit("generating the extracts failed")
+        records = [trust_csv.count_rows([work / f"week{w}"]) for w in (0, 1)]
+        keep("generate", {"records": records, "seconds": time.perf_counter() - t})
+    records = done["generate"]["records"]
+    print(f"{args.people:,} people at {args.trusts} trusts: {records[0]:,} records (week 0), "
+          f"{records[1]:,} (week 1), generated in {done['generate']['seconds']:.0f} s")  # fmt: skip
     local_server.start(s)
-    with open_driver(s) as driver:
-        wipe(driver)
+    if not done.keys() - {"generate"}:
+        with open_driver(s) as driver:
+            wipe(driver)
     q = str(work / "quarantine")
     steps = [
         ("bulk import (ODS + week 0)", records[0],
@@ -199,10 +237,19 @@ def main() -> None:
         ("linkage (link run)", 0, [*openfdp, "link", "run"]),
     ]  # fmt: skip
     for name, n, argv in steps:
+        if name in done:
+            wall, rss = done[name]
+            print(f"{name:<30} {wall:8.1f} s  (an earlier run)", flush=True)
+            continue
+        if name.startswith("incremental"):
+            # a copy of the graph after the bulk import: an interrupted run starts from it
+            _snapshot(s, work / "after-bulk", restore=(work / "after-bulk.done").exists())
+            (work / "after-bulk.done").touch()
+        print(f"{name} … (from {time.strftime('%H:%M:%S')})", flush=True)
         wall, rss = run_child(argv)
         rate = f"{n / wall:10,.0f} records/s" if n else ""
         print(f"{name:<30} {wall:8.1f} s {rate}  peak RSS {rss:7.0f} MiB", flush=True)
-        figures[name] = (wall, rss)
+        keep(name, (wall, rss))
     pid = local_server.running_pid(s)
     home = local_server.home_dir(s)
     store = du_mib(home / "data" / "databases" / s.neo4j.database)
