@@ -6,7 +6,6 @@ no identifying value is ever printed.
 
 from __future__ import annotations
 
-import logging
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -33,9 +32,6 @@ from openfdp.loaders.linkage import (
 )
 from openfdp.store.driver import open_driver
 from openfdp.store.linkage import LinkageError, LinkGraph
-
-# the driver logs schema hints (e.g. "label does not exist" on a graph not linked yet)
-logging.getLogger("neo4j.notifications").setLevel(logging.ERROR)
 
 
 class Engine(StrEnum):

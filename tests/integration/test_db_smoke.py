@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -9,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from neo4j import Driver
+from neo4j import Driver, GraphDatabase
 from openfdp.settings import Settings
 from openfdp.store import local_server
+from openfdp.store.driver import open_driver
 from openfdp.store.fingerprint import graph_counts, graph_fingerprint
+from openfdp.store.snapshots import latest_snapshot
 
 pytestmark = pytest.mark.integration
 
@@ -111,3 +114,24 @@ def test_cli_status_of_a_stopped_server(test_settings: Settings, tmp_path: Path)
     proc = _cli(other, "db", "status")
     assert proc.returncode == 1
     assert "not running" in proc.stdout
+
+
+def test_the_store_driver_requests_no_schema_hints(
+    test_settings: Settings, clean_graph: Driver, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A query naming a property no node has yet (the latest snapshot of a provider whose
+    pathways never left a list) makes the server attach a "property does not exist"
+    notification, which the driver logs as a warning with the query text; the product's
+    driver does not request them, so a load's output stays free of them."""
+    caplog.set_level(logging.DEBUG, logger="neo4j.notifications")
+    clean_graph.execute_query("CREATE (:RTTPathway {provider_ods: 'RX1'})")
+    with open_driver(test_settings) as driver:
+        assert latest_snapshot(driver, test_settings.neo4j.database, "RX1") is None
+    assert not [r for r in caplog.records if r.name.startswith("neo4j.notifications")]
+    # the same query through a driver that asks for them: the hint is there to be missed
+    with GraphDatabase.driver(
+        test_settings.neo4j.effective_uri,
+        auth=(test_settings.neo4j.user, test_settings.neo4j.password.get_secret_value()),
+    ) as plain:
+        latest_snapshot(plain, test_settings.neo4j.database, "RX1")
+    assert any("removed_from_list_date" in r.getMessage() for r in caplog.records)
