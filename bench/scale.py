@@ -124,12 +124,20 @@ async def measure_targets(
     prefix: str = "  ",
     note: Callable[[], str] = lambda: "",
 ) -> dict[tuple[str, int], Result]:
-    """A warm-up (10 calls of each; it fills an answer cache that is on), then each query at
-    1 and 32 clients, printed as it goes; a step that fails (e.g. the API's own 30 s timeout
-    on a busy box) is recorded with its reason and the others go on."""
-    for _, call in targets:
-        for i in range(10):
-            await call(i)
+    """A warm-up (10 calls of each; it fills an answer cache that is on, so the first call,
+    timed and printed, is the one that computes), then each query at 1 and 32 clients,
+    printed as it goes; a step that fails (e.g. the API's own 30 s timeout on a busy box) is
+    recorded with its reason and the others go on."""
+    for name, call in targets:
+        t = time.perf_counter()
+        try:
+            await call(0)
+            first = f"{1000 * (time.perf_counter() - t):8.1f} ms"
+            for i in range(1, 10):
+                await call(i)
+        except (SystemExit, OSError, asyncio.IncompleteReadError) as exc:
+            first = f"failed: {str(exc)[:120]}"
+        print(f"{prefix}{name:12} first request {first}{note()}", flush=True)
     out: dict[tuple[str, int], Result] = {}
     for clients in (1, 32):
         for name, call in targets:
