@@ -43,6 +43,9 @@ class Neo4jSettings(BaseModel):
     pagecache: str = Field(default="auto", pattern=r"^(auto|[0-9]+[kmgKMG]?)$")
     version: str = "5.26.31"
     start_timeout_s: float = 180.0
+    # extra JVM options of the local server, after openfdp's own (so they win), e.g.
+    # "-XX:+UseSerialGC" (OPENFDP_NEO4J__JVM_OPTIONS; split like a shell would)
+    jvm_options: str = ""
 
     @property
     def effective_uri(self) -> str:

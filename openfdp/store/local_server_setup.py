@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import shlex
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -143,7 +144,7 @@ def java_command(settings: Settings, lib: Path, home: Path) -> list[str]:
     """The command line that runs the server for ``home`` (its plugins, conf, then the jars)."""
     heap = settings.neo4j.heap_size
     return [
-        "java", f"-Xms{heap}", f"-Xmx{heap}", *JVM_FLAGS,
+        "java", f"-Xms{heap}", f"-Xmx{heap}", *JVM_FLAGS, *shlex.split(settings.neo4j.jvm_options),
         "-cp", os.pathsep.join(str(d / "*") for d in (home / "plugins", home / "conf", lib)),
         ENTRY_POINT, f"--home-dir={home}", f"--config-dir={home / 'conf'}", "--console-mode",
     ]  # fmt: skip

@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from openfdp.settings import DEV_HMAC_KEY, GIB, Neo4jSettings, Settings, auto_memory
+from openfdp.store.local_server_setup import java_command
 
 pytestmark = pytest.mark.unit
 
@@ -74,3 +75,18 @@ def test_auto_memory_sizes_heap_and_page_cache_from_the_machine() -> None:
 def test_memory_settings_refuse_what_neo4j_would_not_parse() -> None:
     with pytest.raises(ValidationError):
         Neo4jSettings(heap="two gigabytes")
+
+
+def test_extra_jvm_options_come_after_openfdps_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """OPENFDP_NEO4J__JVM_OPTIONS reaches the server's command line, split like a shell
+    would, after the default flags (a later -XX flag overrides an earlier one in HotSpot)."""
+    monkeypatch.setenv("OPENFDP_NEO4J__JVM_OPTIONS", "-XX:+UseSerialGC '-Dx=a b'")
+    cmd = java_command(Settings(), Path("/lib"), Path("/home"))
+    flags = cmd[: cmd.index("-cp")]
+    assert flags[-2:] == ["-XX:+UseSerialGC", "-Dx=a b"]
+    assert flags.index("-XX:+UseG1GC") < flags.index("-XX:+UseSerialGC")
+    monkeypatch.delenv("OPENFDP_NEO4J__JVM_OPTIONS")
+    assert (
+        java_command(Settings(), Path("/lib"), Path("/home"))[: cmd.index("-cp") - 2]
+        == (flags[:-2])
+    )
