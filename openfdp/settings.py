@@ -44,7 +44,7 @@ class Neo4jSettings(BaseModel):
     version: str = "5.26.31"
     start_timeout_s: float = 180.0
     # extra JVM options of the local server, after openfdp's own (so they win), e.g.
-    # "-XX:+UseSerialGC" (OPENFDP_NEO4J__JVM_OPTIONS; split like a shell would)
+    # "-XX:TieredStopAtLevel=1" (OPENFDP_NEO4J__JVM_OPTIONS; split like a shell would)
     jvm_options: str = ""
 
     @property
