@@ -72,14 +72,28 @@ def _close(a: float, b: float) -> bool:
     return abs(math.log2(a / b)) <= WEIGHT_BITS
 
 
+# A few hundred records: compiling each query's generated Java (whole-stage code generation)
+# and re-planning between stages (adaptive execution) cost more CPU than running the
+# interpreted plans, and a JVM that lives for minutes gains nothing from the optimising JIT
+# compiler or a parallel garbage collector (both take CPU from the other test groups).
+SMALL_DATA = (
+    ("spark.sql.codegen.wholeStage", "false"),
+    ("spark.sql.adaptive.enabled", "false"),
+    ("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"),
+)
+
+
 @pytest.fixture(scope="session")
 def spark_engine(tmp_path_factory: pytest.TempPathFactory) -> EngineConfig:
-    # one partition: at a few hundred records Spark's per-task scheduling is the cost
+    # one partition: at a few hundred records Spark's per-task scheduling is the cost; and
+    # settings for data this small (SMALL_DATA), which change how Spark runs a query, not
+    # what it computes
     cfg = EngineConfig(
         name="spark",
         spark_master="local[2]",
         spark_partitions=1,
         work_dir=tmp_path_factory.mktemp("spark"),
+        spark_conf=SMALL_DATA,
     )
     spark_session(cfg)  # start the JVM once; later calls reuse the session
     return cfg
