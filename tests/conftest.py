@@ -24,6 +24,13 @@ TEST_STATE_DIR = Path(
 )
 TEST_BOLT_PORT = int(os.environ.get("OPENFDP_TEST_BOLT_PORT", "7697"))
 TEST_PASSWORD = "openfdp-test-password"
+# Test servers live for seconds to minutes on small graphs: HotSpot's optimising compiler
+# (C2) spends more CPU compiling than it saves them, and the test groups share two cores.
+# The servers the tests start, directly or through `openfdp` child processes (which inherit
+# this variable), run with the quick compiler only. Set OPENFDP_TEST_JVM_OPTIONS to change
+# it ("" for HotSpot's defaults).
+TEST_JVM_OPTIONS = os.environ.get("OPENFDP_TEST_JVM_OPTIONS", "-XX:TieredStopAtLevel=1")
+os.environ.setdefault("OPENFDP_NEO4J__JVM_OPTIONS", TEST_JVM_OPTIONS)
 
 
 def make_test_settings(**overrides: object) -> Settings:

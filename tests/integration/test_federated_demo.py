@@ -48,7 +48,8 @@ def openfdp(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess
 
 def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENFDP_", "NEO4J_"))}
-    return {**env, **extra}
+    jvm = os.environ.get("OPENFDP_NEO4J__JVM_OPTIONS", "")  # the test servers' (conftest)
+    return {**env, "OPENFDP_NEO4J__JVM_OPTIONS": jvm, **extra}
 
 
 @pytest.fixture(scope="module")
