@@ -25,36 +25,42 @@ gate() {
 }
 # On a whole run (no arguments) pytest runs as three processes side by side, each with its
 # own Neo4j server (port and state folder): the integration tests; the unit, API, security
-# and reliability tests (port +40); and the Spark linkage engine's equivalence tests, which
-# need no Neo4j, only a JVM of their own, and spend most of their time in Spark's job
-# scheduling. Much of each group's time is waiting on its server or on child processes, so
-# the groups overlap well even on two cores.
+# and reliability tests (port +40); and the two integration files that start servers or JVMs
+# of their own, the Spark linkage engine's equivalence tests and the federated demo's four
+# instances (port +60). The two side groups start at once, before the gates; the groups
+# hold about the same work, and much of each one's time is waiting on a server or a child
+# process, so they overlap well even on two cores.
 spark_tests=tests/integration/test_linkage_spark.py
+fed_tests=tests/integration/test_federated_demo.py
 side_tests=(tests/unit tests/api tests/security tests/reliability)
 side_port=$((test_port + 40))
 side_state="${test_state}-b"
+third_port=$((test_port + 60))
+third_state="${test_state}-c"
 pids=()
 logs=()
 names=()
 if [ $# -eq 0 ]; then
-  # the Neo4j jars, fetched from Maven Central once, before two test servers start at once
+  # the Neo4j jars, fetched from Maven Central once, before the test servers start at once
   python -c "from openfdp.settings import get_settings; from openfdp.store.local_server_setup \
 import ensure_jars; ensure_jars(get_settings(), print)"
-  spark_log="$(mktemp)"
-  pytest "$spark_tests" -q -p no:cacheprovider >"$spark_log" 2>&1 &
-  pids+=($!); logs+=("$spark_log"); names+=("pytest $spark_tests")
+  third_log="$(mktemp)"
+  OPENFDP_TEST_BOLT_PORT="$third_port" OPENFDP_TEST_STATE_DIR="$third_state" \
+    pytest "$spark_tests" "$fed_tests" -q -p no:cacheprovider >"$third_log" 2>&1 &
+  pids+=($!); logs+=("$third_log"); names+=("pytest $spark_tests $fed_tests")
   side_log="$(mktemp)"
   OPENFDP_TEST_BOLT_PORT="$side_port" OPENFDP_TEST_STATE_DIR="$side_state" \
     pytest "${side_tests[@]}" -p no:cacheprovider >"$side_log" 2>&1 &
   pids+=($!); logs+=("$side_log"); names+=("pytest ${side_tests[*]}")
-  set -- tests/integration --ignore="$spark_tests"
+  set -- tests/integration --ignore="$spark_tests" --ignore="$fed_tests"
 fi
-stop_side_server() {
+stop_side_servers() {
   if [ "${OPENFDP_TEST_KEEP_NEO4J:-0}" != "1" ]; then
     OPENFDP_STATE_DIR="$side_state" OPENFDP_NEO4J__BOLT_PORT="$side_port" openfdp db stop >/dev/null 2>&1 || true
+    OPENFDP_STATE_DIR="$third_state" OPENFDP_NEO4J__BOLT_PORT="$third_port" openfdp db stop >/dev/null 2>&1 || true
   fi
 }
-trap 'stop_test_server; stop_side_server' EXIT
+trap 'stop_test_server; stop_side_servers' EXIT
 
 gate "ruff check" ruff check .
 gate "ruff format --check" ruff format --check .

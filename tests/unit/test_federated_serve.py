@@ -16,7 +16,8 @@ from openfdp.cli.federation_steps import ensure_instance
 from openfdp.cli.instance_env import read_instance
 
 pytestmark = pytest.mark.timeout(600)
-PORTS = {"ics": (7741, 8741), "trust": (7742, 8742)}
+# ports of their own: the federated demo test (tests/integration) uses 7741-7744 at the same time
+PORTS = {"ics": (7791, 8791), "trust": (7792, 8792)}
 
 
 def wait_healthy(port: int, timeout_s: float = 240) -> None:
