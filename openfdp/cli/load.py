@@ -42,6 +42,7 @@ from openfdp.loaders.pipeline_inputs import fingerprint_files, map_context
 from openfdp.loaders.privacy import pseudonymiser_for
 from openfdp.ontology.model import Ontology
 from openfdp.settings import Settings
+from openfdp.store.bulk_import import check_no_unfinished_import
 from openfdp.store.driver import open_driver
 from openfdp.store.opt_outs import lift_absent_opt_outs
 
@@ -166,6 +167,8 @@ def _run(
 
             plan(paths)
         ontology = load_ontology()
+        if not dry_run:
+            check_no_unfinished_import(cfg)
         with ExitStack() as stack:
             driver = None if dry_run else stack.enter_context(open_driver(cfg))
             summary = load_feed(

@@ -33,11 +33,11 @@ from openfdp.ontology.model import Ontology
 from openfdp.settings import Settings
 from openfdp.store import local_server
 from openfdp.store.bulk import BulkFiles
-from openfdp.store.bulk_import import run_import, set_empty_lists
+from openfdp.store.bulk_import import run_import, set_empty_lists, unfinished_marker
 from openfdp.store.bulk_merge import write_import_files
 from openfdp.store.bulk_spill import SPILL_ROWS, BulkGraph
 from openfdp.store.driver import open_driver
-from openfdp.store.errors import StoreError
+from openfdp.store.errors import ServerSetupError, StoreError
 from openfdp.store.fingerprint import graph_counts
 from openfdp.store.schema import apply_ontology, concept_rows
 from openfdp.store.writer import NodeShape
@@ -168,7 +168,10 @@ def bulk_load(
     stopped local server, start it, apply the schema."""
     result = BulkResult(workers=max(1, workers))
     step("checking that the database is empty")
-    if local_server.never_started(settings):  # no store yet: empty, no server start needed
+    unfinished = unfinished_marker(settings)
+    if unfinished.exists():  # only what a killed bulk import wrote: replaced by this one
+        step("an earlier bulk import into this database did not finish: importing over it")
+    elif local_server.never_started(settings):  # no store yet: empty, no server start needed
         local_server.prepare_home(settings)
     else:
         local_server.start(settings)
@@ -190,9 +193,14 @@ def bulk_load(
     result.map_seconds = time.perf_counter() - t0
     t1 = time.perf_counter()
     step(f"importing {result.files.node_count:,} nodes, {result.files.relationship_count:,} rels")
+    unfinished.parent.mkdir(parents=True, exist_ok=True)
+    unfinished.write_text("bulk import started; the schema not yet applied\n")
     local_server.stop(settings)
     try:
         run_import(settings, result.files)
+    except ServerSetupError:  # refused: its store files were removed, the database is empty
+        unfinished.unlink(missing_ok=True)
+        raise
     finally:
         local_server.start(settings)
     result.import_seconds = time.perf_counter() - t1
@@ -201,6 +209,7 @@ def bulk_load(
     with open_driver(settings) as driver:
         apply_ontology(driver, ontology, settings.neo4j.database)
         set_empty_lists(driver, result.files, settings.neo4j.database)
+    unfinished.unlink()
     result.schema_seconds = time.perf_counter() - t2
     shutil.rmtree(work_dir, ignore_errors=True)
     return result

@@ -26,8 +26,26 @@ from openfdp.store.local_server import home_dir
 from openfdp.store.local_server_setup import ensure_jars
 
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"
+# Present from just before the server stops for an import until the schema is applied: a
+# database that holds it holds a bulk import that did not finish (killed, machine down),
+# which the next `openfdp db import` replaces and nothing else may load into. In the data
+# folder, so deleting that folder removes it too.
+UNFINISHED = "openfdp-bulk-import.unfinished"
 SET_EMPTY_LIST = "UNWIND $rows AS row MATCH (n:{label} {{{key}}}) SET n.{prop} = []"
 CHUNK = 10_000
+
+
+def unfinished_marker(settings: Settings) -> Path:
+    return home_dir(settings) / "data" / UNFINISHED
+
+
+def check_no_unfinished_import(settings: Settings) -> None:
+    """Refuse to load into a database a bulk import left half done."""
+    if not settings.neo4j.external and unfinished_marker(settings).exists():
+        raise ServerSetupError(
+            "a bulk import into this database did not finish; run the same `openfdp db "
+            "import` again (it replaces the partial import) before loading into it"
+        )
 
 
 def import_command(settings: Settings, lib: Path, files: BulkFiles) -> list[str]:
