@@ -33,6 +33,15 @@ TEST_JVM_OPTIONS = os.environ.get("OPENFDP_TEST_JVM_OPTIONS", "-XX:TieredStopAtL
 os.environ.setdefault("OPENFDP_NEO4J__JVM_OPTIONS", TEST_JVM_OPTIONS)
 
 
+def cli_env(**extra: str) -> dict[str, str]:
+    """The environment of an `openfdp` child process with settings of its own: this one's
+    without OPENFDP_* and NEO4J_* variables, except the test servers' JVM options, plus
+    `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENFDP_", "NEO4J_"))}
+    jvm = os.environ.get("OPENFDP_NEO4J__JVM_OPTIONS", "")
+    return {**env, "OPENFDP_NEO4J__JVM_OPTIONS": jvm, **extra}
+
+
 def make_test_settings(**overrides: object) -> Settings:
     base: dict[str, object] = {
         "mode": "development",

@@ -29,7 +29,7 @@ from openfdp.services.auth import mint_token
 from openfdp.settings import Settings
 from openfdp.store import local_server
 from openfdp.store.driver import open_driver
-from tests.conftest import make_test_settings
+from tests.conftest import cli_env, make_test_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(3600)]
 PATIENTS, SEED, ICB = 150, 4, "QOP"
@@ -46,12 +46,6 @@ def openfdp(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess
     return res
 
 
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENFDP_", "NEO4J_"))}
-    jvm = os.environ.get("OPENFDP_NEO4J__JVM_OPTIONS", "")  # the test servers' (conftest)
-    return {**env, "OPENFDP_NEO4J__JVM_OPTIONS": jvm, **extra}
-
-
 @pytest.fixture(scope="module")
 def federation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The federated demo, built once (no API served; the test asks in-process)."""
@@ -62,7 +56,7 @@ def federation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             ["demo", "run", "--federated", "--patients", str(PATIENTS), "--seed", str(SEED),
              "--no-serve", "--bolt-port-base", str(BOLT_BASE), "--api-port-base", str(API_BASE),
              "--heap", "384m"],
-            clean_env(OPENFDP_STATE_DIR=str(state)),
+            cli_env(OPENFDP_STATE_DIR=str(state)),
         )  # fmt: skip
         assert res.returncode == 0, f"{res.stdout[-3000:]}\n{res.stderr[-3000:]}"
         yield root
@@ -93,7 +87,7 @@ def test_ics_answers_the_tour_as_the_central_graph_does(
         pytest.fail("this test starts instance servers next to the local test server")
     central_state = tmp_path / "central"
     central = make_test_settings(state_dir=central_state)
-    env = clean_env(
+    env = cli_env(
         OPENFDP_STATE_DIR=str(central_state),
         OPENFDP_NEO4J__BOLT_PORT=str(central.neo4j.bolt_port),
         OPENFDP_NEO4J__PASSWORD=central.neo4j.password.get_secret_value(),

@@ -37,7 +37,7 @@ from openfdp.store.bulk_import import unfinished_marker
 from openfdp.store.driver import open_driver
 from openfdp.store.fingerprint import graph_counts, graph_fingerprint
 from openfdp.store.schema import apply_ontology
-from tests.conftest import TEST_BOLT_PORT, make_test_settings, wipe
+from tests.conftest import TEST_BOLT_PORT, cli_env, make_test_settings, wipe
 
 pytestmark = [pytest.mark.reliability, pytest.mark.timeout(900)]
 PORT = int(os.environ.get("OPENFDP_TEST_BULK_CRASH_PORT", str(TEST_BOLT_PORT + 103)))
@@ -60,19 +60,17 @@ def bulk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, d
         state_dir=state,
         neo4j={"bolt_port": PORT, "password": PASSWORD, "heap": "512m", "pagecache": "256m"},
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENFDP_", "NEO4J_"))}
-    env |= {
-        "OPENFDP_MODE": "development",
-        "OPENFDP_STATE_DIR": str(state),
-        "OPENFDP_NEO4J__BOLT_PORT": str(PORT),
-        "OPENFDP_NEO4J__PASSWORD": PASSWORD,
-        "OPENFDP_NEO4J__HEAP": "512m",
-        "OPENFDP_NEO4J__PAGECACHE": "256m",
-        "OPENFDP_NEO4J__JVM_OPTIONS": os.environ.get("OPENFDP_NEO4J__JVM_OPTIONS", ""),
-        "OPENFDP_PRIVACY__HMAC_KEY": KEY,
-        "OPENFDP_PRIVACY__DOMAIN": DOMAIN,
-        "COLUMNS": "200",
-    }
+    env = cli_env(
+        OPENFDP_MODE="development",
+        OPENFDP_STATE_DIR=str(state),
+        OPENFDP_NEO4J__BOLT_PORT=str(PORT),
+        OPENFDP_NEO4J__PASSWORD=PASSWORD,
+        OPENFDP_NEO4J__HEAP="512m",
+        OPENFDP_NEO4J__PAGECACHE="256m",
+        OPENFDP_PRIVACY__HMAC_KEY=KEY,
+        OPENFDP_PRIVACY__DOMAIN=DOMAIN,
+        COLUMNS="200",
+    )
     yield s, env
     local_server.stop(s)
 
