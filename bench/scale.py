@@ -203,6 +203,11 @@ def main() -> None:
         "an interrupted incremental load starts again from the copy of the graph taken "
         "after the bulk import (WORK/after-bulk)",
     )
+    ap.add_argument(
+        "--stop-after",
+        choices=["generate", "bulk", "incremental"],
+        help="stop after this step (go on later with --resume)",
+    )
     args = ap.parse_args()
     s = get_settings()
     work = args.work or s.state_dir / "bench-scale"
@@ -228,6 +233,8 @@ def main() -> None:
             raise SystemExit("generating the extracts failed")
         records = [trust_csv.count_rows([work / f"week{w}"]) for w in (0, 1)]
         keep("generate", {"records": records, "seconds": time.perf_counter() - t})
+    if args.stop_after == "generate":
+        return
     records = done["generate"]["records"]
     print(f"{args.people:,} people at {args.trusts} trusts: {records[0]:,} records (week 0), "
           f"{records[1]:,} (week 1), generated in {done['generate']['seconds']:.0f} s")  # fmt: skip
@@ -258,6 +265,8 @@ def main() -> None:
         rate = f"{n / wall:10,.0f} records/s" if n else ""
         print(f"{name:<30} {wall:8.1f} s {rate}  peak RSS {rss:7.0f} MiB", flush=True)
         keep(name, (wall, rss))
+        if args.stop_after and name.startswith(args.stop_after):
+            return
     pid = local_server.running_pid(s)
     home = local_server.home_dir(s)
     store = du_mib(home / "data" / "databases" / s.neo4j.database)
