@@ -180,6 +180,23 @@ class LinkageSettings(BaseModel):
     # where the Parquet evidence Spark reads is written (default <state_dir>/linkage/spark);
     # on a cluster, a folder every executor sees at the same path
     spark_dir: Path | None = None
+    # DuckDB's memory limit ("auto": one sixth of the machine's memory, at least 1 GiB); past
+    # it DuckDB spills to <state_dir>/linkage/tmp rather than growing
+    memory_limit: str = Field(
+        default="auto", pattern=r"^(auto|[0-9]+(\.[0-9]+)?\s*[kKmMgGtT]i?[bB])$"
+    )
+    # pairs are blocked and scored for the records of one chunk at a time (0: all at once)
+    chunk_records: int = Field(default=200_000, ge=0)
+    # the model is trained on a sample of persons with about this many records (0: all)
+    train_records: int = Field(default=400_000, ge=0)
+
+    @property
+    def duckdb_memory_limit(self) -> str:
+        """The ``memory_limit`` DuckDB gets (the "auto" rule resolved)."""
+        if self.memory_limit != "auto":
+            return self.memory_limit
+        total = machine_memory() or 8 * GIB
+        return f"{max(1024, total // 6 // (1 << 20))}MiB"
 
 
 class Settings(BaseSettings):

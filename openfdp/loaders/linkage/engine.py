@@ -76,6 +76,8 @@ def train(
 ) -> dict[str, Any]:
     """Estimate the prior, u (random sampling) and m (EM); return the trained Splink settings.
 
+    Above the engine's ``train_records`` rows, on a sample of persons (:func:`training_sample`).
+
     Raises :class:`TrainingFailed` when there are too few rows or Splink cannot fit the model,
     and :class:`~openfdp.store.linkage.LinkageError` when the engine is not available.
     """
@@ -85,7 +87,11 @@ def train(
             f"{len(frame)} comparable records, fewer than the {model.min_records} the model "
             "needs to be trained"
         )
-    backend = open_backend(frame, engine or EngineConfig(threads=threads))
+    cfg = engine or EngineConfig(threads=threads)
+    if cfg.train_records and len(frame) > cfg.train_records:
+        frame = training_sample(frame, cfg.train_records)
+        say(f"training on a sample of {len(frame):,} records")
+    backend = open_backend(frame, cfg)
     try:
         linker = _linker(backend, _base_settings(model))
         training = model.training
@@ -126,6 +132,20 @@ def train(
     finally:
         backend.close()
     return trained
+
+
+def training_sample(frame: pd.DataFrame, records: int) -> pd.DataFrame:
+    """The rows of a fixed share of persons (by a hash of person_id), about `records` rows.
+
+    The model's parameters do not depend on the data's size: m and u are shares of pairs
+    and the prior, the share of pairs that match, is estimated within the sample, where
+    both true pairs and all pairs shrink by the square of the share kept. EM blocking on
+    date of birth, however, grows with the square of the rows, so a million-person ICS is
+    trained on a sample (docs/scale.md, "Linkage at a million people").
+    """
+    share = records / len(frame)
+    hashed = pd.util.hash_pandas_object(frame["person_id"], index=False).to_numpy()
+    return frame[(hashed % 1_000_000) < int(share * 1_000_000)].reset_index(drop=True)
 
 
 def compare_persons(
@@ -182,11 +202,19 @@ def _scored(
     backend = open_backend(frame, engine)
     try:
         linker = _linker(backend, settings)
-        result = linker.inference.predict(threshold_match_probability=keep, warning_mode="never")
+        # the blocked pairs of one chunk of left records at a time (Splink's chunking): the
+        # pairs before scoring grow with the square of the records, the kept ones do not
+        chunks = -(-len(frame) // engine.chunk_records) if engine.chunk_records else 1
+        result = linker.inference.predict(
+            threshold_match_probability=keep,
+            num_chunks_left=chunks if chunks > 1 else None,
+            num_chunks_right=1 if chunks > 1 else None,
+            warning_mode="never",
+        )
         names = model.comparison_names
         cols = [f"mw_{n}" for n in names] + [f"gamma_{n}" for n in names]
         base = ["record_id_l", "record_id_r", "person_id_l", "person_id_r"]
-        rows = backend.rows(result, [*base, "match_probability", "match_weight", *cols])
+        rows = backend.rows(result, [*base, "match_probability", "match_weight", *cols], base[:2])
     finally:
         backend.close()
     k = len(names)

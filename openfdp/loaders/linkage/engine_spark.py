@@ -109,8 +109,12 @@ class SparkBackend:
         self.tables.append(name)
         return Linker(api.register(self.df, table_name=name), settings, log_level=None)
 
-    def rows(self, result: Any, columns: list[str]) -> list[tuple[Any, ...]]:
-        sdf = result.as_spark_dataframe().select(*[f"`{c}`" for c in columns])
+    def rows(self, result: Any, columns: list[str], order: list[str]) -> list[tuple[Any, ...]]:
+        sdf = (
+            result.as_spark_dataframe()
+            .select(*[f"`{c}`" for c in columns])
+            .orderBy(*[f"`{c}`" for c in order])
+        )
         return [tuple(r) for r in sdf.collect()]
 
     def close(self) -> None:

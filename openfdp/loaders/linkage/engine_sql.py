@@ -36,6 +36,10 @@ class EngineConfig:
     spark_partitions: int = 8  # shuffle partitions and Splink's repartitioning
     spark_conf: tuple[tuple[str, str], ...] = ()
     work_dir: Path | None = None  # Spark: Parquet evidence and checkpoints go here
+    memory_limit: str = ""  # DuckDB's memory_limit ("": DuckDB's own default)
+    temp_dir: Path | None = None  # DuckDB spills here past the memory limit
+    chunk_records: int = 0  # score the pairs of this many (left) records at a time; 0: all
+    train_records: int = 0  # train on a sample of persons with about this many records; 0: all
 
 
 class Backend(Protocol):
@@ -44,8 +48,8 @@ class Backend(Protocol):
     def linker(self, settings: dict[str, Any]) -> Any:
         """A Splink ``Linker`` over the frame with these (already dice-expanded) settings."""
 
-    def rows(self, result: Any, columns: list[str]) -> list[tuple[Any, ...]]:
-        """The given columns of a Splink result table, as tuples."""
+    def rows(self, result: Any, columns: list[str], order: list[str]) -> list[tuple[Any, ...]]:
+        """The given columns of a Splink result table, as tuples sorted by `order`."""
 
     def close(self) -> None: ...
 
@@ -57,6 +61,12 @@ def prepare(frame: pd.DataFrame, *, signed_words: bool = False) -> pd.DataFrame:
     ``signed_words`` gives the words as signed BIGINT (the same bits): Spark has no
     unsigned type, and ``bit_count`` counts the 64 bits either way.
     """
+    if BLOOM_COLUMNS[0] not in frame.columns:  # already prepared (EvidenceStore.frame)
+        if not signed_words:
+            return frame
+        cols = [f"{c}{k}" for c in BLOOM_COLUMNS for k in range(WORDS)]
+        signed = {w: frame[w].to_numpy(dtype=np.uint64).view(np.int64) for w in cols}
+        return frame.assign(**signed)
     out = frame.drop(columns=list(BLOOM_COLUMNS))
     for col in TOKEN_COLUMNS:
         cells = frame[col]
@@ -103,4 +113,4 @@ def open_backend(frame: pd.DataFrame, config: EngineConfig) -> Backend:
         return SparkBackend(frame, config)
     from openfdp.loaders.linkage.engine_duckdb import DuckDBBackend  # noqa: PLC0415
 
-    return DuckDBBackend(frame, config.threads)
+    return DuckDBBackend(frame, config)

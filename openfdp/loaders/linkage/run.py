@@ -59,6 +59,10 @@ def engine_config(
         spark_partitions=ls.spark_partitions,
         spark_conf=tuple(sorted(ls.spark_conf.items())),
         work_dir=ls.spark_dir or settings.state_dir / "linkage" / "spark",
+        memory_limit=ls.duckdb_memory_limit,
+        temp_dir=settings.state_dir / "linkage" / "tmp",
+        chunk_records=ls.chunk_records,
+        train_records=ls.train_records,
     )
 
 
