@@ -168,6 +168,7 @@ async def api_latencies(requests: int) -> list[tuple[str, int, dict[str, float]]
     lean = LeanPool()
     try:
         out = await measure_targets(ics_targets(lean, url, auth, ids), requests)
+        print(f"API process: VmHWM {vm_hwm_mib(api.pid):,.0f} MiB (one uvicorn worker)")
     finally:
         stop(api)
         await lean.close()
@@ -249,7 +250,8 @@ def main() -> None:
           "--quarantine", q]),
         ("incremental load (week 1)", records[1],
          [*openfdp, "load", "csv", str(work / "week1"), "--quarantine", q]),
-        ("linkage (link run)", 0, [*openfdp, "link", "run"]),
+        # DuckDB on every core: the server is idle until the links are written
+        ("linkage (link run)", 0, [*openfdp, "link", "run", "--threads", str(os.cpu_count() or 1)]),
     ]  # fmt: skip
     for name, n, argv in steps:
         if name in done:

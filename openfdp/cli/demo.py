@@ -124,6 +124,7 @@ def load_cmd(
 ) -> None:
     """Generate the extracts, apply the ontology, load every demo feed into the graph."""
     from openfdp.ontology import load_ontology  # noqa: PLC0415
+    from openfdp.store.bulk_import import check_no_unfinished_import  # noqa: PLC0415
     from openfdp.store.schema import apply_ontology  # noqa: PLC0415
 
     cfg = settings()
@@ -133,6 +134,7 @@ def load_cmd(
     )
     ontology = load_ontology()
     done: list[tuple[str, LoadSummary]] = []
+    check_no_unfinished_import(cfg)  # before the ontology goes into a half-imported database
     with open_driver(cfg) as driver:
         apply_ontology(driver, ontology, cfg.neo4j.database)
         for feed, folders in DEMO_FEEDS:

@@ -84,7 +84,13 @@ def load_feed(
     batch_size: int = 2000,
     force: bool = False,
 ) -> LoadSummary:
-    """Read one feed and load it, with a progress bar and the linkage evidence store."""
+    """Read one feed and load it, with a progress bar and the linkage evidence store.
+
+    Refuses (:class:`~openfdp.store.errors.ServerSetupError`) a database a bulk import left
+    half done, whichever command calls it.
+    """
+    if driver is not None:
+        check_no_unfinished_import(cfg)
     read = reader_for(feed)
     pseudonymiser = pseudonymiser_for(cfg)  # the one pseudonymiser of this command
     ctx = map_context(

@@ -184,6 +184,16 @@ def test_killed_bulk_imports_rerun_to_the_clean_graph(
     assert res.returncode == 3, res.stdout + res.stderr
     assert "bulk import into this database did not finish" in res.stderr
     assert "Traceback" not in res.stdout + res.stderr
+    # nor the demo feeds (which would otherwise apply the ontology first)
+    res = subprocess.run(
+        [sys.executable, "-m", "openfdp.cli", "demo", "load", "--patients", "20",
+         "--out", str(tmp_path / "demo")],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert res.returncode == 3, res.stdout + res.stderr
+    assert "bulk import into this database did not finish" in res.stderr
+    assert "Traceback" not in res.stdout + res.stderr
+    assert local_server.running_pid(settings) is None
 
     # 3. killed while the constraints are applied, and the server killed with it
     proc = start_import(extracts, env, tmp_path / "run3.log")
