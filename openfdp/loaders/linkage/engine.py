@@ -172,6 +172,7 @@ def predict(
     pending_only: bool,
     threads: int = 1,
     engine: EngineConfig | None = None,
+    progress: Progress | None = None,
 ) -> list[ScoredPair]:
     """Score blocked pairs with a trained model.
 
@@ -184,7 +185,8 @@ def predict(
         for rule in model.splink["blocking_rules_to_generate_predictions"]
     ]
     keep = min(model.thresholds.review, model.decision.cluster_floor)
-    return _scored(frame, model, settings, keep, engine or EngineConfig(threads=threads))
+    cfg = engine or EngineConfig(threads=threads)
+    return _scored(frame, model, settings, keep, cfg, progress=progress)
 
 
 def _scored(
@@ -193,30 +195,41 @@ def _scored(
     settings: dict[str, Any],
     keep: float | None,
     engine: EngineConfig,
+    *,
+    progress: Progress | None = None,
 ) -> list[ScoredPair]:
     settings["additional_columns_to_retain"] = ["person_id"]
     settings["retain_intermediate_calculation_columns"] = True
     # the comparison vector (gamma_*) comes only with the matching columns
     settings["retain_matching_columns"] = True
     settings.pop("linker_uid", None)
+    names = model.comparison_names
+    cols = [f"mw_{n}" for n in names] + [f"gamma_{n}" for n in names]
+    base = ["record_id_l", "record_id_r", "person_id_l", "person_id_r"]
+    columns = [*base, "match_probability", "match_weight", *cols]
+    say = progress or (lambda _msg: None)
+    # the blocked pairs of one chunk of left records at a time (Splink's chunking): the pairs
+    # before scoring grow with the square of the records, the kept ones do not
+    chunks = max(1, -(-len(frame) // engine.chunk_records)) if engine.chunk_records else 1
+    rows: list[tuple[Any, ...]] = []
     backend = open_backend(frame, engine)
     try:
         linker = _linker(backend, settings)
-        # the blocked pairs of one chunk of left records at a time (Splink's chunking): the
-        # pairs before scoring grow with the square of the records, the kept ones do not
-        chunks = -(-len(frame) // engine.chunk_records) if engine.chunk_records else 1
-        result = linker.inference.predict(
-            threshold_match_probability=keep,
-            num_chunks_left=chunks if chunks > 1 else None,
-            num_chunks_right=1 if chunks > 1 else None,
-            warning_mode="never",
-        )
-        names = model.comparison_names
-        cols = [f"mw_{n}" for n in names] + [f"gamma_{n}" for n in names]
-        base = ["record_id_l", "record_id_r", "person_id_l", "person_id_r"]
-        rows = backend.rows(result, [*base, "match_probability", "match_weight", *cols], base[:2])
+        for i in range(1, chunks + 1):
+            if chunks > 1:
+                say(f"scoring candidate pairs: chunk {i} of {chunks}")
+            part = linker.inference.predict_chunk(
+                left_chunk=(i, chunks),
+                right_chunk=(1, 1),
+                threshold_match_probability=keep,
+                warning_mode="never",
+            )
+            rows.extend(backend.rows(part, columns, base[:2]))
+            part.drop_table_from_database_and_remove_from_cache()
     finally:
         backend.close()
+    if chunks > 1:
+        rows.sort(key=lambda r: (r[0], r[1]))
     k = len(names)
     return [
         ScoredPair(

@@ -26,6 +26,7 @@ def _connection(
         config.temp_dir.mkdir(parents=True, exist_ok=True)
         con.execute("SET temp_directory = ?", [str(config.temp_dir)]).fetchall()
     con.execute("SET preserve_insertion_order = false").fetchall()
+    con.execute("SET enable_progress_bar = false").fetchall()
     con.register("linkage_frame", prepare(frame))
     con.execute("CREATE TABLE linkage_input AS SELECT * FROM linkage_frame").fetchall()
     con.unregister("linkage_frame")

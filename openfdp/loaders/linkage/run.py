@@ -172,7 +172,13 @@ def score(
         )
     say("scoring candidate pairs", 0.6)
     scored = engine.predict(
-        frame, model, trained, pending_only=not rescore_all, threads=threads, engine=engine_cfg
+        frame,
+        model,
+        trained,
+        pending_only=not rescore_all,
+        threads=threads,
+        engine=engine_cfg,
+        progress=lambda s: say(s, 0.6),
     )
     probs = [p.match_probability for p in best_pairs(scored).values()]
     thresholds = choose_thresholds(probs, model.thresholds, model.decision)

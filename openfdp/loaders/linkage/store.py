@@ -103,6 +103,7 @@ class EvidenceStore:
                 f"the evidence store {path} cannot be opened (is another openfdp process using it?)"
             ) from exc
         self._con.execute("SET threads = 1").fetchall()
+        self._con.execute("SET enable_progress_bar = false").fetchall()
         for sql in _SCHEMA:
             self._con.execute(sql).fetchall()
 
@@ -208,6 +209,12 @@ class EvidenceStore:
         )
         table: Any = self._con.sql(sql, params=[domain, upto]).to_arrow_table()
         frame: pd.DataFrame = table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+        del table
+        # DuckDB's allocator keeps what the query used (about twice the frame); a lower
+        # memory limit makes it give that back before the linkage engine needs the memory
+        limit = self._con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        self._con.execute("SET memory_limit = '64MiB'").fetchall()
+        self._con.execute("SET memory_limit = ?", [limit]).fetchall()
         return frame
 
     def frame_of(self, domain: str, persons: Sequence[str]) -> pd.DataFrame:
