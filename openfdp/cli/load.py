@@ -86,11 +86,9 @@ def load_feed(
 ) -> LoadSummary:
     """Read one feed and load it, with a progress bar and the linkage evidence store.
 
-    Refuses (:class:`~openfdp.store.errors.ServerSetupError`) a database a bulk import left
-    half done, whichever command calls it.
+    Callers check for a half-done bulk import (``check_no_unfinished_import``) before they
+    connect: a half-imported database may have no server running to connect to.
     """
-    if driver is not None:
-        check_no_unfinished_import(cfg)
     read = reader_for(feed)
     pseudonymiser = pseudonymiser_for(cfg)  # the one pseudonymiser of this command
     ctx = map_context(

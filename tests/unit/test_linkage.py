@@ -240,7 +240,7 @@ def test_store_keeps_no_values_in_memory_after_close(tmp_path: Path) -> None:
 def test_dice_in_sql_equals_dice_in_python() -> None:
     import re  # noqa: PLC0415
 
-    from openfdp.loaders.linkage.engine import _connection, expand_dice  # noqa: PLC0415
+    from openfdp.loaders.linkage.engine import EngineConfig, _connection, expand_dice  # noqa: PLC0415
 
     names = ["Catherine", "Catharine", "Oliver", "Olivia", None]
     rows = []
@@ -263,7 +263,7 @@ def test_dice_in_sql_equals_dice_in_python() -> None:
     condition = expand_dice(settings)["comparisons"][0]["comparison_levels"][0]["sql_condition"]
     assert "dice(" not in condition and "gn_bf7_l" in condition
     expr = re.sub(r"(\w+)_([lr])\b", r"\2.\1", condition.removesuffix(" >= 0.8"))
-    con = _connection(pd.DataFrame(rows), threads=1)
+    con = _connection(pd.DataFrame(rows), EngineConfig())
     got = con.execute(
         f"SELECT l.record_id, r.record_id, {expr} FROM linkage_input l, linkage_input r "
         "WHERE l.record_id < r.record_id"

@@ -89,7 +89,7 @@ def test_duckdb_gets_the_memory_limit_and_the_spill_folder(tmp_path: Path) -> No
         frame[col] = None
         frame[f"{col}_n"] = None
     cfg = EngineConfig(memory_limit="700MiB", temp_dir=tmp_path / "spill")
-    con = _connection(frame, 1, cfg)
+    con = _connection(frame, cfg)
     try:
         limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
         temp = con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]

@@ -14,15 +14,13 @@ from openfdp.loaders.linkage.engine_sql import TABLE, EngineConfig, prepare
 assert TABLE == "linkage_input"  # the name in the SQL below
 
 
-def _connection(
-    frame: pd.DataFrame, threads: int, config: EngineConfig | None = None
-) -> duckdb.DuckDBPyConnection:
+def _connection(frame: pd.DataFrame, config: EngineConfig) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
-    con.execute(f"SET threads = {int(threads)}").fetchall()
-    if config is not None and config.memory_limit:
+    con.execute(f"SET threads = {int(config.threads)}").fetchall()
+    if config.memory_limit:
         # past the limit DuckDB spills its tables and joins to the temp folder
         con.execute("SET memory_limit = ?", [config.memory_limit]).fetchall()
-    if config is not None and config.temp_dir is not None:
+    if config.temp_dir is not None:
         config.temp_dir.mkdir(parents=True, exist_ok=True)
         con.execute("SET temp_directory = ?", [str(config.temp_dir)]).fetchall()
     con.execute("SET preserve_insertion_order = false").fetchall()
@@ -35,7 +33,7 @@ def _connection(
 
 class DuckDBBackend:
     def __init__(self, frame: pd.DataFrame, config: EngineConfig) -> None:
-        self.con = _connection(frame, config.threads, config)
+        self.con = _connection(frame, config)
 
     def linker(self, settings: dict[str, Any]) -> Any:
         sdf = DuckDBAPI(connection=self.con).register(TABLE, table_name="evidence")
